@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+// Mithai Cap: a research workbench for high-frequency trading and market making.
+//
+// Layers (dependencies point down only; see docs/ARCHITECTURE.md):
+//   mithai (executable) -> MithaiShell -> MithaiWorkbench -> {MithaiLanguage, MithaiStore,
+//   MithaiMarketData -> MithaiEngine}. Only MithaiShell imports libedit; only MithaiStore and
+//   MithaiMarketData touch files; MithaiEngine does no I/O at all.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "mithai",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mithai", targets: ["mithai"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // System libraries, each behind a shim header (libedit and history() are C-variadic).
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Pure engine: order books, events, units. No I/O, no clock, no globals.
+        .target(name: "MithaiEngine", swiftSettings: strict),
+        // Readers and writers of tick formats, binary cache, validation.
+        .target(name: "MithaiMarketData",
+                dependencies: ["MithaiEngine", "CZlib", "ZIPFoundation",
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        // SQLite: session journal, runs.
+        .target(name: "MithaiStore", dependencies: ["CSQLite"], swiftSettings: strict),
+        // Source -> tokens -> AST, diagnostics with source ranges. Knows no engine.
+        .target(name: "MithaiLanguage", swiftSettings: strict),
+        // The interpreter: command table, workspace, values, tables and their formats.
+        .target(name: "MithaiWorkbench",
+                dependencies: ["MithaiLanguage", "MithaiStore", "MithaiMarketData", "MithaiEngine",
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        // Terminal front end: libedit, history, completion, Ctrl-C, script and pipe input.
+        .target(name: "MithaiShell",
+                dependencies: ["MithaiWorkbench", "MithaiLanguage", "MithaiStore", "CEditLine"],
+                swiftSettings: strict),
+        .executableTarget(name: "mithai",
+                          dependencies: ["MithaiShell", "MithaiWorkbench",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+
+        .testTarget(name: "MithaiEngineTests", dependencies: ["MithaiEngine"]),
+        .testTarget(name: "MithaiMarketDataTests", dependencies: ["MithaiMarketData", "MithaiEngine"]),
+        .testTarget(name: "MithaiStoreTests", dependencies: ["MithaiStore"]),
+        .testTarget(name: "MithaiLanguageTests", dependencies: ["MithaiLanguage"]),
+        .testTarget(name: "MithaiWorkbenchTests",
+                    dependencies: ["MithaiWorkbench", "MithaiLanguage", "MithaiStore"],
+                    resources: [.copy("Transcripts")]),
+        .testTarget(name: "MithaiShellTests", dependencies: ["MithaiShell", "MithaiWorkbench"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
