@@ -1,1 +1,69 @@
-print("mithai")
+import ArgumentParser
+import MithaiShell
+import MithaiWorkbench
+
+/// The `mithai` program: flags and exit codes only; everything else lives in the libraries.
+struct Mithai: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mithai",
+        abstract: "A research workbench for high-frequency trading and market making.",
+        discussion: """
+        With no script and a terminal on stdin, starts the interactive shell. Piped input is read \
+        as a script: `cat study.mithai | mithai`. Exit status: 0 ok, 1 --verify found a different \
+        result, 64 usage, 65 bad input (syntax, unknown command, bad data), 66 missing file, \
+        70 internal error, 130 interrupted.
+        """,
+        version: Session.engineVersion)
+
+    @Argument(help: "A script to run (.mithai).")
+    var script: String?
+
+    @Option(name: .customShort("c"), help: "Run these statements (separated by ';' or newlines) and exit.")
+    var commands: String?
+
+    @Option(help: "Output format: table, csv, json, jsonl, markdown or latex.")
+    var format: String?
+
+    @Flag(help: "Keep going after a failing statement (the exit status still reports the first failure).")
+    var keepGoing = false
+
+    @Flag(help: "Check every result against the digest recorded in the script; exit 1 on a difference.")
+    var verify = false
+
+    @Option(help: "The session journal database (default: Sessions/journal.sqlite under MITHAI_HOME or the current folder).")
+    var db: String?
+
+    @Flag(help: "Do not record the session in the journal.")
+    var noJournal = false
+
+    @Option(name: .customLong("init"), help: "Run this script first, then continue interactively.")
+    var initScript: String?
+
+    @Option(help: "Columns available to tables (default: the terminal's width; unlimited when piped).")
+    var width: Int?
+
+    func validate() throws {
+        if let format, OutputFormat(rawValue: format) == nil {
+            throw ValidationError("unknown format '\(format)'; use one of: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if commands != nil && script != nil { throw ValidationError("give either -c or a script, not both") }
+        if verify && script == nil { throw ValidationError("--verify needs a script file") }
+    }
+
+    func run() throws {
+        var launch = LaunchOptions()
+        launch.commands = commands
+        launch.scriptPath = script
+        launch.initScript = initScript
+        launch.format = format.flatMap(OutputFormat.init(rawValue:))
+        launch.keepGoing = keepGoing
+        launch.verify = verify
+        launch.databasePath = db
+        launch.journal = !noJournal
+        launch.width = width
+        let code = Driver(launch).run()
+        if code != 0 { throw ArgumentParser.ExitCode(code) }
+    }
+}
+
+Mithai.main()

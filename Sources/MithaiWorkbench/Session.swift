@@ -1,0 +1,393 @@
+import Foundation
+public import MithaiLanguage
+public import MithaiStore
+import Synchronization
+import Crypto
+
+/// Where printed output goes. The shell writes to the terminal; tests capture it.
+public protocol OutputSink: AnyObject {
+    func write(_ text: String, to stream: OutputStreamKind)
+}
+
+public enum OutputStreamKind: Sendable { case out, err }
+
+/// sysexits-style exit codes of the `mithai` program.
+public enum ExitCode: Int32, Sendable {
+    case ok = 0
+    /// `--verify` found a result that differs from the recorded one.
+    case verifyFailed = 1
+    case usage = 64
+    /// A user error: bad syntax, unknown command, bad data.
+    case dataError = 65
+    case noInput = 66
+    case `internal` = 70
+    case interrupted = 130
+}
+
+/// Set from a signal handler, polled by long-running work.
+public final class Cancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+    public func reset() { flag.store(false, ordering: .relaxed) }
+}
+
+public enum SessionMode: String, Sendable {
+    case interactive, script, pipe, command
+}
+
+/// How a session was started.
+public struct SessionOptions: Sendable {
+    public var mode: SessionMode
+    public var style: RenderStyle
+    /// Folder holding `Sessions/` (MITHAI_HOME, or the current directory).
+    public var home: String
+    /// The prompt, so interactive error carets line up under the typed text.
+    public var prompt: String
+    public var engineVersion: String
+
+    public init(mode: SessionMode, style: RenderStyle = RenderStyle(), home: String = ".",
+                prompt: String = "mithai> ", engineVersion: String = Session.engineVersion) {
+        self.mode = mode
+        self.style = style
+        self.home = home
+        self.prompt = prompt
+        self.engineVersion = engineVersion
+    }
+
+    public var sessionsFolder: String { (home as NSString).appendingPathComponent("Sessions") }
+}
+
+/// The interpreter: runs statements against the workspace, prints results, journals every
+/// statement, and keeps the record `.save` writes out.
+public final class Session {
+    public static let engineVersion = "0.1.0"
+
+    public var workspace = Workspace()
+    public let registry: CommandRegistry
+    public var journal: Journal?
+    public let output: any OutputSink
+    public var options: SessionOptions
+    public let cancellation: Cancellation
+    /// Statements run in this session, in order.
+    public private(set) var records: [Record] = []
+    /// Set by `.quit`: the shell exits with this code after the current statement.
+    public var exitRequest: Int32?
+    /// Set by `.once FILE`: the next statement's output goes to this file.
+    var onceFile: String?
+    /// The source of the statement being run (commands use it for raw text and carets).
+    public private(set) var currentSource: Source?
+    /// Depth of nested `.read`, to stop runaway recursion.
+    var readDepth = 0
+    private var journalWarned = false
+
+    /// One executed statement.
+    public struct Record: Sendable {
+        public var text: String
+        public var ok: Bool
+        public var isDotCommand: Bool
+        public var summary: String
+        public var digest: String?
+    }
+
+    public init(options: SessionOptions, output: any OutputSink, journal: Journal? = nil,
+                cancellation: Cancellation = Cancellation(), registry: CommandRegistry = Commands.standard) {
+        self.options = options
+        self.output = output
+        self.journal = journal
+        self.cancellation = cancellation
+        self.registry = registry
+    }
+
+    public var style: RenderStyle {
+        var s = options.style
+        if workspace.settings.width > 0 { s.width = workspace.settings.width }
+        s.maxRows = workspace.settings.rows
+        return s
+    }
+
+    public func print(_ text: String, to stream: OutputStreamKind = .out) {
+        output.write(text, to: stream)
+    }
+
+    // MARK: - Running text
+
+    /// The outcome of running a piece of text.
+    public struct RunResult: Sendable {
+        /// The text ends inside a construct: read another line and run the whole again.
+        public var incomplete = false
+        /// Exit code of the first failure (nil if all succeeded).
+        public var failure: ExitCode?
+        /// Statements run.
+        public var executed = 0
+    }
+
+    /// Parses and runs `source` statement by statement. A parse error anywhere runs nothing.
+    /// With `expectations` (statement index -> recorded digest), results are verified.
+    @discardableResult
+    public func run(_ source: Source, bail: Bool? = nil, expectations: [Int: ScriptFile.Expectation] = [:],
+                    allowIncomplete: Bool = false) -> RunResult {
+        var result = RunResult()
+        let parsed = Parser.parse(source)
+        if parsed.isIncomplete {
+            if allowIncomplete { result.incomplete = true; return result }
+            let end = SourceRange(source.bytes.count, source.bytes.count)
+            report(.diagnostic(Diagnostic("unexpected end of input: a bracket, quote or '|' is not closed", at: end)), in: source)
+            result.failure = .dataError
+            return result
+        }
+        if parsed.hasErrors {
+            for d in parsed.diagnostics { report(.diagnostic(d), in: source) }
+            journalParseFailure(source, parsed.diagnostics)
+            result.failure = .dataError
+            return result
+        }
+        let stopAtFirst = bail ?? (options.mode != .interactive && workspace.settings.bail)
+        for (index, statement) in parsed.statements.enumerated() {
+            if exitRequest != nil { break }
+            let outcome = execute(statement, in: source, expectation: expectations[index])
+            result.executed += 1
+            if let code = outcome, result.failure == nil || result.failure == .verifyFailed && code != .verifyFailed {
+                result.failure = code
+            }
+            if outcome != nil && (stopAtFirst || outcome == .interrupted) { break }
+        }
+        return result
+    }
+
+    private func journalParseFailure(_ source: Source, _ diagnostics: [Diagnostic]) {
+        guard let journal else { return }
+        let text = source.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return }
+        withJournal {
+            let id = try journal.begin(text: text)
+            try journal.finish(id: id, durationNanos: 0, outcome: .error,
+                               error: diagnostics.map { $0.description }.joined(separator: "\n"))
+        }
+    }
+
+    private func withJournal(_ body: () throws -> Void) {
+        do { try body() } catch {
+            if !journalWarned {
+                journalWarned = true
+                print("warning: the session journal could not be written: \(error)\n", to: .err)
+            }
+        }
+    }
+
+    /// Runs one statement; returns nil on success or the failure's exit code.
+    func execute(_ statement: Statement, in source: Source, expectation: ScriptFile.Expectation? = nil) -> ExitCode? {
+        let text = source.slice(statement.range).trimmingCharacters(in: .whitespacesAndNewlines)
+        var journalID: Int64?
+        if let journal { withJournal { journalID = try journal.begin(text: text) } }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let previousSource = currentSource
+        currentSource = source
+        defer { currentSource = previousSource }
+        cancellation.reset()
+        var isDot = false
+        if case .dotCommand = statement { isDot = true }
+        var ws = workspace
+        do {
+            let value = try evaluate(statement, in: &ws)
+            let elapsed = clock.now - start
+            workspace = ws
+            if !isDot, !isPresentational(value) { workspace.last = value }
+            if case .assignment = statement {} else { emit(value) }
+            let digest = isDot ? nil : Session.digest(of: value)
+            let summary = value.summary
+            records.append(Record(text: text, ok: true, isDotCommand: isDot, summary: summary, digest: digest))
+            if let journal, let journalID {
+                withJournal { try journal.finish(id: journalID, durationNanos: nanos(elapsed), outcome: .ok, summary: summary, digest: digest) }
+            }
+            if workspace.settings.timer { print("time: \(Format.real(seconds(elapsed))) s\n", to: .err) }
+            if let expectation, let digest, !digest.hasPrefix(expectation.digest) {
+                let line = source.firstLine + source.line(containing: statement.range.lower).index
+                print("\(source.name):\(line): verify failed: `\(text)`\n  recorded: \(expectation.summary) [sha256:\(expectation.digest)]\n  now:      \(summary) [sha256:\(String(digest.prefix(expectation.digest.count)))]\n", to: .err)
+                return .verifyFailed
+            }
+            return nil
+        } catch {
+            let elapsed = clock.now - start
+            let code: ExitCode
+            let outcome: Journal.Outcome
+            switch error {
+            case .cancelled: code = .interrupted; outcome = .cancelled
+            case .internal: code = .internal; outcome = .error
+            default: code = .dataError; outcome = .error
+            }
+            let rendered = report(error, in: source)
+            records.append(Record(text: text, ok: false, isDotCommand: isDot, summary: rendered, digest: nil))
+            if let journal, let journalID {
+                withJournal { try journal.finish(id: journalID, durationNanos: nanos(elapsed), outcome: outcome, error: rendered) }
+            }
+            return code
+        }
+    }
+
+    private func isPresentational(_ v: Value) -> Bool {
+        switch v {
+        case .none, .text, .message: true
+        default: false
+        }
+    }
+
+    private func nanos(_ d: Duration) -> Int64 {
+        let c = d.components
+        return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
+    }
+
+    private func seconds(_ d: Duration) -> Double { Double(nanos(d)) / 1e9 }
+
+    /// Prints a result, to the `.once` file if one is pending.
+    func emit(_ value: Value) {
+        let format = workspace.settings.format
+        var style = self.style
+        if let path = onceFile {
+            onceFile = nil
+            style.color = false
+            style.maxRows = 0
+            style.width = 0
+            let text = Renderer.render(value, format: format, style: style)
+            do {
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                print("wrote \(path)\n", to: .err)
+            } catch {
+                print("error: cannot write \(path): \(error.localizedDescription)\n", to: .err)
+            }
+            return
+        }
+        let text = Renderer.render(value, format: format, style: style)
+        guard !text.isEmpty else { return }
+        if case .message = value, format.isMachineReadable { print(text, to: .err) } else { print(text) }
+    }
+
+    /// Renders an error once, with a caret under the source range; returns the text.
+    @discardableResult
+    public func report(_ error: WorkbenchError, in source: Source) -> String {
+        let text: String
+        switch error {
+        case .diagnostic(let d):
+            let singleLine = !source.text.trimmingCharacters(in: .newlines).contains("\n")
+            let interactive = options.mode == .interactive && singleLine && source.name == "<stdin>"
+            text = d.render(in: source, prompt: interactive ? options.prompt : nil)
+        case .failed(let message): text = "error: \(message)\n"
+        case .cancelled: text = "cancelled\n"
+        case .internal(let message): text = "internal error: \(message)\n"
+        }
+        print(text, to: .err)
+        return text.trimmingCharacters(in: .newlines)
+    }
+
+    /// First 16 hex digits of the SHA-256 of a value's canonical form.
+    public static func digest(of value: Value) -> String {
+        let hash = SHA256.hash(data: Data(value.canonical.utf8))
+        return hash.prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: - Evaluation
+
+    func evaluate(_ statement: Statement, in ws: inout Workspace) throws(WorkbenchError) -> Value {
+        switch statement {
+        case .pipeline(let p):
+            return try evaluate(p, in: &ws)
+        case .assignment(let name, let range, let value):
+            if registry.lookup(name) != nil {
+                throw .at(range, "'\(name)' is a command; choose another name")
+            }
+            if name == "_" { throw .at(range, "'_' always holds the last result; it cannot be assigned") }
+            let v = try evaluate(value, in: &ws)
+            ws.define(name, v)
+            return v
+        case .dotCommand(let d):
+            return try runDotCommand(d, in: &ws)
+        }
+    }
+
+    public func evaluate(_ pipeline: Pipeline, in ws: inout Workspace) throws(WorkbenchError) -> Value {
+        var input: Value?
+        for stage in pipeline.stages {
+            if cancellation.isCancelled { throw .cancelled }
+            input = try evaluate(stage, input: input, in: &ws)
+        }
+        return input ?? .none
+    }
+
+    func evaluate(_ stage: Stage, input: Value?, in ws: inout Workspace) throws(WorkbenchError) -> Value {
+        switch stage {
+        case .command(let c):
+            return try runCommand(c, input: input, in: &ws)
+        case .expression(let e):
+            if input != nil { throw .at(e.range, "a value cannot take piped input; use a command such as 'head' or 'where'") }
+            return try evaluate(e, in: &ws)
+        case .query(let q):
+            return try QueryEngine.run(q, input: input, session: self, in: &ws)
+        case .filter(let conditions, let range):
+            guard let input else { throw .at(range, "'where' filters piped input: TABLE | where CONDITION") }
+            return try QueryEngine.filter(input, conditions: conditions, range: range, session: self, in: &ws)
+        }
+    }
+
+    public func evaluate(_ e: Expr, in ws: inout Workspace) throws(WorkbenchError) -> Value {
+        var evaluator = Evaluator(session: self)
+        return try evaluator.evaluate(e, in: &ws)
+    }
+
+    func runCommand(_ c: Command, input: Value?, in ws: inout Workspace) throws(WorkbenchError) -> Value {
+        guard let spec = registry.lookup(c.verb), !spec.isDotCommand else {
+            if c.arguments.isEmpty, let v = ws[c.verb] {
+                if input != nil { throw .at(c.verbRange, "'\(c.verb)' is a value, not a command: it cannot take piped input") }
+                return v
+            }
+            let suggestions = registry.suggestions(for: c.verb) + Suggest.names(for: c.verb, among: ws.names)
+            throw .at(c.verbRange, "unknown command '\(c.verb)'", suggestions: suggestions,
+                      notes: ["type 'help' for the list of commands"])
+        }
+        if input != nil && !spec.takesInput {
+            throw .at(c.verbRange, "'\(spec.name)' does not take piped input")
+        }
+        let bound = try Binder.bind(c, to: spec)
+        var context = CommandContext(spec: spec, arguments: bound, input: input, workspace: ws, session: self,
+                                     verbRange: c.verbRange, words: [])
+        let value = try runHandler(spec, &context)
+        ws = context.workspace
+        return value
+    }
+
+    private func runHandler(_ spec: CommandSpec, _ context: inout CommandContext) throws(WorkbenchError) -> Value {
+        do {
+            return try spec.handler(&context)
+        } catch let e as WorkbenchError {
+            throw e
+        } catch {
+            throw .internal("\(spec.name): \(error)")
+        }
+    }
+
+    func runDotCommand(_ d: DotCommand, in ws: inout Workspace) throws(WorkbenchError) -> Value {
+        guard let spec = registry.lookup("." + d.name), spec.isDotCommand else {
+            throw .at(d.nameRange, "unknown dot-command '.\(d.name)'", suggestions: registry.suggestions(for: "." + d.name),
+                      notes: ["dot-commands: " + registry.dotNames.joined(separator: " ")])
+        }
+        var bound = BoundArguments(commandRange: d.range)
+        let positional = spec.parameters.filter { $0.form == .positional }
+        for (i, w) in d.words.enumerated() {
+            guard let p = i < positional.count ? positional[i] : positional.last(where: \.variadic) else {
+                throw .at(w.range, "unexpected argument '\(w.text)' to .\(spec.name)", notes: ["usage: .\(spec.synopsis)"])
+            }
+            bound.values[p.name, default: []].append(.name(w.text, w.range))
+            bound.ranges[p.name] = bound.ranges[p.name].map { $0.union(w.range) } ?? w.range
+        }
+        for p in spec.parameters where p.required && bound.values[p.name] == nil {
+            throw .at(SourceRange(d.range.upper, d.range.upper + 1), ".\(spec.name) needs \(p.name.uppercased())",
+                      notes: ["usage: .\(spec.synopsis)"])
+        }
+        var context = CommandContext(spec: spec, arguments: bound, input: nil, workspace: ws, session: self,
+                                     verbRange: d.nameRange, words: d.words)
+        let value = try runHandler(spec, &context)
+        ws = context.workspace
+        return value
+    }
+}
