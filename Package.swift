@@ -61,8 +61,9 @@ let package = Package(
         .testTarget(name: "MithaiLanguageTests", dependencies: ["MithaiLanguage"]),
         .testTarget(name: "MithaiWorkbenchTests",
                     dependencies: ["MithaiWorkbench", "MithaiLanguage", "MithaiStore"],
-                    resources: [.copy("Transcripts")]),
-        .testTarget(name: "MithaiShellTests", dependencies: ["MithaiShell", "MithaiWorkbench"]),
+                    exclude: ["Transcripts"]),
+        // Spawns the built `mithai` (end to end, pseudo-terminal, example sessions and recipes).
+        .testTarget(name: "MithaiShellTests", dependencies: ["MithaiShell", "MithaiWorkbench", "mithai"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -64,7 +64,9 @@ public struct Lexer {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"):
                 if !lexPath() { lexIdentifier() }
             case UInt8(ascii: "."):
-                if atStatementStart && isLetter(peek(1)) {
+                // `.save` at the start of a statement, or as a word after white space (`help .save`);
+                // member access (`r1.sharpe`) has no space before the dot.
+                if (atStatementStart || sawSpace) && isLetter(peek(1)) {
                     let start = i; i += 1
                     while i < bytes.count && isIdentifierByte(bytes[i]) { i += 1 }
                     emit(.dotCommand, from: start)
@@ -155,7 +157,7 @@ public struct Lexer {
         let start = i
         if let end = matchDate(at: i) {
             i = end
-            if peek() == UInt8(ascii: "T") || (peek() == 32 && false), let tEnd = matchTime(at: i + 1) {
+            if peek() == UInt8(ascii: "T"), let tEnd = matchTime(at: i + 1, zoneMayFollow: true) {
                 i = tEnd
                 lexZoneSuffix()
                 emit(.timestamp, from: start)
@@ -216,7 +218,7 @@ public struct Lexer {
     }
 
     /// `H:MM`, `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff...` starting at `p`.
-    private func matchTime(at p: Int) -> Int? {
+    private func matchTime(at p: Int, zoneMayFollow: Bool = false) -> Int? {
         var q = p
         guard q < bytes.count, isDigit(bytes[q]) else { return nil }
         q += 1
@@ -230,7 +232,7 @@ public struct Lexer {
                 while q < bytes.count && isDigit(bytes[q]) { q += 1 }
             }
         }
-        if q < bytes.count && (isIdentifierByte(bytes[q])) { return nil }
+        if q < bytes.count && isIdentifierByte(bytes[q]) && !(zoneMayFollow && bytes[q] == UInt8(ascii: "Z")) { return nil }
         return q
     }
 

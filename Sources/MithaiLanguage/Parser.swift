@@ -139,7 +139,9 @@ public struct Parser {
     }
 
     private mutating func parseStatement() throws -> Statement {
-        if at(.dotCommand) { return .dotCommand(parseDotCommand()) }
+        if at(.dotCommand) && (pos == 0 || [.semicolon, .newline].contains(tokens[pos - 1].kind)) {
+            return .dotCommand(parseDotCommand())
+        }
         if at(.identifier), peek().kind == .assign, !Parser.keywords.contains(current.text) {
             let name = advance()
             _ = advance()
@@ -510,6 +512,10 @@ public struct Parser {
         case .path:
             _ = advance()
             return .path(t.text, t.range)
+        case .dotCommand:
+            // A dot-command named as an argument (`help .save`).
+            _ = advance()
+            return .name(t.text, t.range)
         case .leftParen:
             let open = advance()
             if at(.rightParen) { throw fail("expected an expression or a command inside '( )'") }

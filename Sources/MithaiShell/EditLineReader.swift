@@ -62,13 +62,20 @@ final class EditLineReader {
         EditLineReader.promptText = continuation ? EditLineReader.continuationPrompt : EditLineReader.mainPrompt
         var count: Int32 = 0
         guard let pointer = el_gets(editLine, &count) else {
-            if count < 0 || Interrupts.pending { return .interrupted }
+            if count < 0 || Interrupts.pending { return discardLine() }
             return .endOfInput
         }
-        if Interrupts.pending { return .interrupted }
+        if Interrupts.pending { return discardLine() }
         var line = String(cString: pointer)
         if line.hasSuffix("\n") { line.removeLast() }
         return .line(line)
+    }
+
+    /// After Ctrl-C: clears libedit's line buffer. In a UTF-8 locale el_gets leaves the
+    /// interrupted text in place for the next read unless the editor is reset.
+    private func discardLine() -> ReadResult {
+        el_reset(editLine)
+        return .interrupted
     }
 
     /// Adds an entry and rewrites the history file atomically (temp file + rename).

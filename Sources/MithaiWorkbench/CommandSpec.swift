@@ -68,7 +68,7 @@ public struct Parameter: Sendable {
 
     var typeHint: String {
         switch type {
-        case .choice(let words): words.joined(separator: "|")
+        case .choice(let words): words.joined(separator: "|").count <= 16 ? words.joined(separator: "|") : name.uppercased()
         case .number: "N"
         case .integer: "N"
         case .duration: "DURATION"
@@ -159,7 +159,7 @@ public struct CommandRegistry: Sendable {
     /// Close matches for an unknown command, looser than for other names: a mistyped verb is
     /// usually short and far off.
     public func suggestions(for name: String) -> [String] {
-        let pool = name.hasPrefix(".") ? dotNames : verbNames
+        let pool = (name.hasPrefix(".") ? dotNames : verbNames).filter { $0.contains(where: \.isLetter) }
         let close = Suggest.names(for: name, among: pool)
         if !close.isEmpty { return close }
         let target = Array(name.lowercased().unicodeScalars)

@@ -63,7 +63,9 @@ public enum Help {
             }
             let width = min(28, (labels.map(\.count).max() ?? 0) + 2)
             for (p, label) in zip(spec.parameters, labels) {
-                var line = "  " + label + String(repeating: " ", count: max(1, width - label.count)) + p.summary
+                var summary = p.summary
+                if case .choice(let words) = p.type, !label.contains("|") { summary += " (one of: \(words.joined(separator: " ")))" }
+                var line = "  " + label + String(repeating: " ", count: max(1, width - label.count)) + summary
                 if p.required { line += " (required)" } else if !p.defaultText.isEmpty { line += " (default: \(p.defaultText))" }
                 out += line + "\n"
             }

@@ -243,6 +243,7 @@ public final class Session {
 
     /// Prints a result, to the `.once` file if one is pending.
     func emit(_ value: Value) {
+        if case .none = value { return }
         let format = workspace.settings.format
         var style = self.style
         if let path = onceFile {
@@ -342,7 +343,8 @@ public final class Session {
                 return v
             }
             let suggestions = registry.suggestions(for: c.verb) + Suggest.names(for: c.verb, among: ws.names)
-            throw .at(c.verbRange, "unknown command '\(c.verb)'", suggestions: suggestions,
+            let what = c.arguments.isEmpty ? "unknown command or name" : "unknown command"
+            throw .at(c.verbRange, "\(what) '\(c.verb)'", suggestions: suggestions,
                       notes: ["type 'help' for the list of commands"])
         }
         if input != nil && !spec.takesInput {

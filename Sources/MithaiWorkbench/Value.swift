@@ -61,6 +61,7 @@ public enum Value: Sendable, Hashable {
         switch self {
         case .none: ""
         case .bool(let b): b ? "true" : "false"
+        case .number(.real(let d)): Format.real(d)
         case .number(let n): n.description
         case .string(let s): s
         case .duration(let d): Format.duration(d)
