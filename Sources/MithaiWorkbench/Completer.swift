@@ -117,6 +117,7 @@ public enum Completer {
     static func objectKind(of v: Value) -> String {
         switch v {
         case .table: "table"
+        case .object(let o): o.object.kind
         default: v.kindName
         }
     }

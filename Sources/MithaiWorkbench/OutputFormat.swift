@@ -35,6 +35,9 @@ public enum Renderer {
         case .table(let t): return render(t, format: format, style: style)
         case .text(let s): return s.hasSuffix("\n") ? s : s + "\n"
         case .message(let m): return m + "\n"
+        case .object(let o):
+            let d = o.object.display
+            return format == .json || format == .jsonl ? jsonString(d) + "\n" : (d.hasSuffix("\n") ? d : d + "\n")
         default:
             switch format {
             case .json, .jsonl: return jsonScalar(value) + "\n"

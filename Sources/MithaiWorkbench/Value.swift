@@ -21,6 +21,8 @@ public enum Value: Sendable, Hashable {
     case text(String)
     /// A one-line confirmation ("wrote Sessions/x.mithai").
     case message(String)
+    /// A dataset, strategy, run, ...
+    case object(ObjectRef)
 
     /// What kind of thing this is, for messages ("expected a duration, got a table").
     public var kindName: String {
@@ -37,6 +39,7 @@ public enum Value: Sendable, Hashable {
         case .range: "a range"
         case .table: "a table"
         case .text, .message: "text"
+        case .object(let o): "a \(o.object.kind)"
         }
     }
 
@@ -50,6 +53,7 @@ public enum Value: Sendable, Hashable {
             return "text, \(lines) lines"
         case .message(let m): return m.split(separator: "\n").first.map(String.init) ?? ""
         case .list(let items): return "list of \(items.count)"
+        case .object(let o): return o.object.summary
         default:
             let s = display
             return s.count > 80 ? String(s.prefix(77)) + "..." : s
@@ -72,6 +76,7 @@ public enum Value: Sendable, Hashable {
         case .range(let a, let b, let n): a.display + ".." + b.display + (n.map { "/\($0)" } ?? "")
         case .table(let t): "table \(t.rowCount) rows"
         case .text(let s), .message(let s): s
+        case .object(let o): o.object.display
         }
     }
 
@@ -95,6 +100,7 @@ public enum Value: Sendable, Hashable {
         case .range(let a, let b, let n): return "range(" + a.canonical + "," + b.canonical + "," + String(n ?? -1) + ")"
         case .text(let s): return "text:\(s.utf8.count):" + s
         case .message(let s): return "msg:\(s.utf8.count):" + s
+        case .object(let o): return "\(o.object.kind):" + o.object.canonical
         case .table(let t):
             var out = "table:\(t.rowCount):"
             for c in t.columns {
