@@ -68,14 +68,19 @@ public struct Lexer {
                 // member access (`r1.sharpe`) has no space before the dot.
                 if (atStatementStart || sawSpace) && isLetter(peek(1)) {
                     let start = i; i += 1
+                    let statementStart = atStatementStart
                     while i < bytes.count && isIdentifierByte(bytes[i]) { i += 1 }
                     emit(.dotCommand, from: start)
-                } else if !lexPath() {
+                    // A dot-command takes plain words (quotes group) up to the end of the line,
+                    // an unquoted ';' or a comment; they are not tokens of the language.
+                    if statementStart { skipDotCommandWords() }
+                } else if !(sawSpace && lexPath()) {
                     let start = i
                     if peek(1) == UInt8(ascii: ".") { i += 2; emit(.dotDot, from: start) } else { i += 1; emit(.dot, from: start) }
                 }
             case UInt8(ascii: "/"), UInt8(ascii: "~"):
-                if !lexPath() {
+                // `px/qty` divides; `/data/x.csv` after white space is a path.
+                if !(sawSpace && lexPath()) {
                     let start = i; i += 1
                     if c == UInt8(ascii: "/") { emit(.slash, from: start) } else {
                         diagnostics.append(Diagnostic("unexpected character '~'", at: SourceRange(start, i)))
@@ -86,6 +91,27 @@ public struct Lexer {
             }
         }
         tokens.append(Token(.eof, "", SourceRange(bytes.count, bytes.count), spaceBefore: true))
+    }
+
+    private mutating func skipDotCommandWords() {
+        var quote: UInt8 = 0
+        var previous: UInt8 = 32
+        while i < bytes.count && bytes[i] != 10 {
+            let b = bytes[i]
+            if quote != 0 {
+                if b == quote { quote = 0 }
+            } else if b == UInt8(ascii: "\"") || (b == UInt8(ascii: "'") && (previous == 32 || previous == 9)) {
+                quote = b
+            } else if b == UInt8(ascii: ";") || (b == UInt8(ascii: "#") && (previous == 32 || previous == 9)) {
+                break
+            }
+            previous = b
+            i += 1
+        }
+        if i < bytes.count && bytes[i] == UInt8(ascii: "#") {
+            while i < bytes.count && bytes[i] != 10 { i += 1 }
+        }
+        sawSpace = true
     }
 
     private mutating func lexOperator() {
@@ -155,6 +181,16 @@ public struct Lexer {
     /// Digits first: a date, timestamp, time, or a number with an optional unit suffix.
     private mutating func lexNumberLike() {
         let start = i
+        if !sawSpace, i >= 2, bytes[i - 1] == UInt8(ascii: "-") || bytes[i - 1] == UInt8(ascii: ":"),
+           isIdentifierByte(bytes[i - 2]) {
+            var q = i
+            while q < bytes.count && isIdentifierByte(bytes[q]) { q += 1 }
+            if bytes[i..<q].contains(where: isLetter) {
+                i = q
+                emit(.identifier, from: start)
+                return
+            }
+        }
         if let end = matchDate(at: i) {
             i = end
             if peek() == UInt8(ascii: "T"), let tEnd = matchTime(at: i + 1, zoneMayFollow: true) {
@@ -196,7 +232,10 @@ public struct Lexer {
                 at: SourceRange(unitStart, i),
                 suggestions: Suggest.names(for: unit, among: ["ns", "us", "ms", "s", "m", "h", "d", "bp", "x"]),
                 notes: ["units: ns us ms s m h d (durations), bp (basis points), x (speed), % (percent)"]))
-            emit(.number, from: start)
+            tokens.append(Token(.number, String(decoding: bytes[start..<unitStart], as: UTF8.self),
+                                SourceRange(start, i), spaceBefore: sawSpace))
+            sawSpace = false
+            atStatementStart = false
         }
     }
 

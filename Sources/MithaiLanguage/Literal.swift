@@ -32,9 +32,8 @@ public struct DecimalLiteral: Sendable, Equatable, Hashable, CustomStringConvert
     public init(mantissa: Int64, scale: Int) {
         self.mantissa = mantissa
         self.scale = scale
-        var d = Double(mantissa)
-        for _ in 0..<scale { d /= 10 }
-        self.double = d
+        // Correctly rounded: let the decimal-to-binary conversion do it in one step.
+        self.double = Double("\(mantissa)e-\(scale)") ?? Double(mantissa)
     }
 
     public init(double: Double) {
@@ -46,7 +45,9 @@ public struct DecimalLiteral: Sendable, Equatable, Hashable, CustomStringConvert
     /// Parses `1_000_000`, `0.25`, `1e-3`, `-4.5`.
     public init?(parsing text: some StringProtocol) {
         let cleaned = String(text.filter { $0 != "_" })
-        guard let d = Double(cleaned) else { return nil }
+        guard cleaned.contains(where: \.isNumber),
+              cleaned.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
+              let d = Double(cleaned) else { return nil }
         self.double = d
         var digits = cleaned
         var negative = false
@@ -153,8 +154,11 @@ public enum LiteralParser {
 
     /// `250us` -> 250_000. Fractions are allowed when they land on whole nanoseconds (`1.5s`).
     public static func duration(_ text: String) -> Int64? {
-        let unitStart = text.firstIndex { !($0.isNumber || $0 == "." || $0 == "_") } ?? text.endIndex
-        guard let per = nanosPerUnit[String(text[unitStart...])],
+        // The unit is the run of letters at the end (`1e-3s`, `2.5e2us`): the exponent's `e`
+        // belongs to the number.
+        var unitStart = text.endIndex
+        while unitStart > text.startIndex, text[text.index(before: unitStart)].isLetter { unitStart = text.index(before: unitStart) }
+        guard text.first?.isNumber == true, let per = nanosPerUnit[String(text[unitStart...])],
               let n = DecimalLiteral(parsing: text[..<unitStart]), let m = n.mantissa else { return nil }
         var value = m.multipliedReportingOverflow(by: per)
         guard !value.overflow else { return nil }
@@ -168,7 +172,8 @@ public enum LiteralParser {
     /// `09:30`, `9:30:05.25` -> nanoseconds since midnight. Hours 0...47 (sessions past midnight).
     public static func timeOfDay(_ text: some StringProtocol) -> Int64? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3,
+        guard text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ":" || $0 == ".") }),
+              parts.count == 2 || parts.count == 3,
               let h = Int64(parts[0]), let m = Int64(parts[1]), (0...47).contains(h), (0...59).contains(m) else { return nil }
         var ns = (h * 3600 + m * 60) * 1_000_000_000
         if parts.count == 3 {
@@ -188,8 +193,9 @@ public enum LiteralParser {
 
     /// `2024-08-08`.
     public static func date(_ text: some StringProtocol) -> CivilDate? {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }), let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
         let date = CivilDate(year: y, month: m, day: d)
         return date.isValid ? date : nil
     }

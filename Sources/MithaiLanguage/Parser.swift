@@ -156,8 +156,9 @@ public struct Parser {
     private mutating func parseDotCommand() -> DotCommand {
         let nameToken = advance()
         let bytes = source.bytes
-        var end = nameToken.range.upper
-        while end < bytes.count && bytes[end] != 10 { end += 1 }
+        // The lexer skipped the words: they run to the next token (`;`, end of line or input).
+        var end = current.range.lower
+        while end > nameToken.range.upper && (bytes[end - 1] == 32 || bytes[end - 1] == 9 || bytes[end - 1] == 13) { end -= 1 }
         var words: [(String, SourceRange)] = []
         var i = nameToken.range.upper
         while i < end {
@@ -177,7 +178,6 @@ public struct Parser {
                 words.append((String(decoding: bytes[start..<i], as: UTF8.self), SourceRange(start, i)))
             }
         }
-        while !(at(.newline) || at(.eof)) { _ = advance() }
         let range = SourceRange(nameToken.range.lower, words.last?.1.upper ?? nameToken.range.upper)
         return DotCommand(name: String(nameToken.text.dropFirst()), nameRange: nameToken.range,
                           words: words.map { (text: $0.0, range: $0.1) }, range: range)
@@ -200,7 +200,8 @@ public struct Parser {
             let conditions = try parseConditionList()
             return .filter(conditions: conditions, range: start.union(conditions.last?.range ?? start))
         }
-        if at(.identifier) && !Parser.keywords.contains(current.text) && isCommandStart() {
+        if at(.identifier) && !Parser.keywords.contains(current.text) && current.text != "true"
+            && current.text != "false" && isCommandStart() {
             return .command(try parseCommand())
         }
         return .expression(try parseExpression(mode: .query))
@@ -398,10 +399,17 @@ public struct Parser {
         return .binary(op, left, right, left.range.union(right.range))
     }
 
+    /// `x in (a, b, c)`, `x in [a, b]`, or `x in LIST-VALUE`.
     private mutating func parseInList(_ mode: Mode) throws -> Expr {
-        let first = try parseRange(mode)
-        guard mode == .argument, at(.comma) else { return first }
-        return first
+        guard at(.leftParen) else { return try parseRange(mode) }
+        let open = advance()
+        var items = [try parseExpression(mode: .query)]
+        while at(.comma) {
+            _ = advance()
+            items.append(try parseExpression(mode: .query))
+        }
+        let close = try expect(.rightParen, "to close the list after 'in'")
+        return .list(items, open.range.union(close.range))
     }
 
     private mutating func parseRange(_ mode: Mode) throws -> Expr {

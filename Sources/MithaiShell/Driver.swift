@@ -61,6 +61,9 @@ public final class Driver {
             }
         }
         let session = Session(options: options, output: output, journal: journal, cancellation: Interrupts.cancellation)
+        if isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" {
+            session.progress = ProgressBar(output: output)
+        }
         if let format = launch.format { session.workspace.settings.format = format }
         if launch.keepGoing { session.workspace.settings.bail = false }
         return session

@@ -144,7 +144,11 @@ public final class Journal {
 
     /// The most recent statements of all sessions whose text contains `pattern` (oldest first).
     public func history(matching pattern: String?, limit: Int) throws -> [Entry] {
-        let filter = pattern.map { "%" + $0.replacingOccurrences(of: "%", with: "\\%") + "%" }
+        let filter = pattern.map { p -> String in
+            let escaped = p.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            return "%" + escaped + "%"
+        }
         let rows = try entries("""
             SELECT \(Journal.columns) FROM commands
             WHERE (?1 IS NULL OR text LIKE ?1 ESCAPE '\\') ORDER BY id DESC LIMIT ?2

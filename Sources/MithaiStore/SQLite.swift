@@ -93,7 +93,8 @@ public final class Database {
     public final class Statement {
         private let stmt: OpaquePointer
         private let sql: String
-        private unowned let database: Database
+        /// Strong: a statement keeps its connection open (finalised before the database closes).
+        private let database: Database
 
         init(_ stmt: OpaquePointer, sql: String, database: Database) {
             self.stmt = stmt

@@ -237,7 +237,8 @@ enum Functions {
             if let v = ws[name] {
                 throw .at(range, "'\(name)' is \(v.kindName), not a function")
             }
-            throw .at(range, "unknown function '\(name)'", suggestions: Suggest.names(for: name, among: scalarNames + QueryEngine.aggregateNames))
+            throw .at(range, "unknown function '\(name)'",
+                      suggestions: Suggest.names(for: name, among: scalarNames + QueryEngine.aggregateNames + ["from", "by", "where"]))
         }
     }
 }

@@ -78,6 +78,8 @@ public final class Session {
     var onceFile: String?
     /// The source of the statement being run (commands use it for raw text and carets).
     public private(set) var currentSource: Source?
+    /// Draws progress of long commands (terminal only).
+    public var progress: (any ProgressReporter)?
     /// Depth of nested `.read`, to stop runaway recursion.
     var readDepth = 0
     private var journalWarned = false
@@ -190,6 +192,7 @@ public final class Session {
         var isDot = false
         if case .dotCommand = statement { isDot = true }
         var ws = workspace
+        defer { progress?.finish() }
         do {
             let value = try evaluate(statement, in: &ws)
             let elapsed = clock.now - start
@@ -338,11 +341,15 @@ public final class Session {
 
     func runCommand(_ c: Command, input: Value?, in ws: inout Workspace) throws(WorkbenchError) -> Value {
         guard let spec = registry.lookup(c.verb), !spec.isDotCommand else {
+            if ws[c.verb] != nil && !c.arguments.isEmpty {
+                throw .at(c.verbRange, "'\(c.verb)' is a value, not a command",
+                          notes: ["to use it in arithmetic, put spaces around operators: \(c.verb) / x"])
+            }
             if c.arguments.isEmpty, let v = ws[c.verb] {
                 if input != nil { throw .at(c.verbRange, "'\(c.verb)' is a value, not a command: it cannot take piped input") }
                 return v
             }
-            let suggestions = registry.suggestions(for: c.verb) + Suggest.names(for: c.verb, among: ws.names)
+            let suggestions = (registry.suggestions(for: c.verb) + Suggest.names(for: c.verb, among: ws.names)).filter { $0 != c.verb }
             let what = c.arguments.isEmpty ? "unknown command or name" : "unknown command"
             throw .at(c.verbRange, "\(what) '\(c.verb)'", suggestions: suggestions,
                       notes: ["type 'help' for the list of commands"])

@@ -202,10 +202,8 @@ struct ParserTests {
         // Parser.parseStage sends any identifier that isCommandStart() accepts to parseCommand,
         // and true/false are not excluded, so `x = true` is the command `true` and the shell
         // answers "unknown command or name 'true'". parsePrimary does read them as .bool.
-        withKnownIssue("`x = true` parses as the command verb 'true'") {
-            #expect(shapes("x = true") == ["(let x true)"])
-            #expect(shapes("false") == ["false"])
-        }
+        #expect(shapes("x = true") == ["(let x true)"])
+        #expect(shapes("false") == ["false"])
         #expect(shapes("stats on=true") == ["(cmd stats on=true)"])
     }
 
@@ -248,13 +246,11 @@ struct ParserTests {
         // Parser.parse runs the lexer's continuation rules over the whole text, including the
         // words of a dot-command, so an apostrophe, an open bracket or a trailing '|' in them
         // makes the line "incomplete" and the shell waits for more input.
-        withKnownIssue("dot-command words go through string/bracket/pipe continuation detection") {
-            for (text, words) in [(".history it's", ["it's"]), (".history (", ["("]), (".history a |", ["a", "|"]),
-                                  (".save don't-run", ["don't-run"])] {
-                let result = Parser.parse(Source(text))
-                #expect(!result.isIncomplete, "\(text)")
-                #expect(result.statements.map(sexp) == ["(.\(text.dropFirst().prefix { $0 != " " })" + words.map { " [\($0)]" }.joined() + ")"])
-            }
+        for (text, words) in [(".history it's", ["it's"]), (".history (", ["("]), (".history a |", ["a", "|"]),
+                              (".save don't-run", ["don't-run"])] {
+            let result = Parser.parse(Source(text))
+            #expect(!result.isIncomplete, "\(text)")
+            #expect(result.statements.map(sexp) == ["(.\(text.dropFirst().prefix { $0 != " " })" + words.map { " [\($0)]" }.joined() + ")"])
         }
     }
 
@@ -262,9 +258,7 @@ struct ParserTests {
     func dotCommandThenSemicolon() {
         // Parser.parseDotCommand takes everything up to the newline, so `; stats r1` becomes
         // three words of `.mode` ("json;", "stats", "r1") and `stats r1` never runs.
-        withKnownIssue("a dot-command swallows the statements after ';' on its line") {
-            #expect(shapes(".mode json; stats r1") == ["(.mode [json])", "(cmd stats r1)"])
-        }
+        #expect(shapes(".mode json; stats r1") == ["(.mode [json])", "(cmd stats r1)"])
     }
 
     @Test("statements are separated by ';' and newlines")
@@ -392,10 +386,8 @@ struct ParserTests {
         let (s2, _) = try stage("-0.07")
         guard case .expression(.literal(.number(let m), _)) = s2 else { Issue.record("\(sexp(s2))"); return }
         #expect(m.mantissa == -7 && m.scale == 2)
-        withKnownIssue("negated literal has a different double (-0.06999999999999999)") {
-            #expect(m.double == -0.07)
-            #expect(m == DecimalLiteral(parsing: "-0.07"))
-        }
+        #expect(m.double == -0.07)
+        #expect(m == DecimalLiteral(parsing: "-0.07"))
     }
 
     // MARK: - Continuation
@@ -481,9 +473,7 @@ struct ParserTests {
         // number and adds a second, misleading error for the same mistake.
         let result = Parser.parse(Source("x = 5mss"))
         #expect(result.diagnostics.first?.message == "unknown unit 'mss' after a number")
-        withKnownIssue("a second diagnostic \"malformed number '5mss'\" follows") {
-            #expect(result.diagnostics.map(\.message) == ["unknown unit 'mss' after a number"])
-        }
+        #expect(result.diagnostics.map(\.message) == ["unknown unit 'mss' after a number"])
     }
 
     @Test("invalid literal values are errors", arguments: [
@@ -525,21 +515,17 @@ struct ParserTests {
     func inParenthesisedList() {
         // Parser.parseInList is a no-op (both branches return the first operand), and `(buy, sell)`
         // is parsed as a sub-pipeline whose command `buy` cannot take a ','.
-        withKnownIssue("`where side in (buy, sell)` is a syntax error: expected a value, found ','") {
-            let result = Parser.parse(Source("select from t where side in (buy, sell)"))
-            #expect(result.diagnostics.isEmpty)
-            #expect(result.statements.map(sexp) == ["(select [] from t where [(in side (list buy sell))])"])
-        }
+        let result = Parser.parse(Source("select from t where side in (buy, sell)"))
+        #expect(result.diagnostics.isEmpty)
+        #expect(result.statements.map(sexp) == ["(select [] from t where [(in side (list buy sell))])"])
     }
 
     @Test("glued instrument names may have segments that start with digits (deribit:BTC-27DEC24)")
     func gluedDigitSegments() {
         // Lexer.lexNumberLike reads `27DEC24` as the number 27 with an unknown unit 'DEC'
         // followed by the number 24, so the glued word stops at `BTC-27DEC`.
-        withKnownIssue("`27DEC24` inside a glued word is lexed as a number with unit 'DEC'") {
-            let result = Parser.parse(Source("subscribe deribit:BTC-27DEC24"))
-            #expect(result.diagnostics.isEmpty)
-            #expect(result.statements.map(sexp) == ["(cmd subscribe deribit:BTC-27DEC24)"])
-        }
+        let result = Parser.parse(Source("subscribe deribit:BTC-27DEC24"))
+        #expect(result.diagnostics.isEmpty)
+        #expect(result.statements.map(sexp) == ["(cmd subscribe deribit:BTC-27DEC24)"])
     }
 }

@@ -92,6 +92,19 @@ final class PseudoTerminal {
 
     var mark: Int { transcript.count }
 
+    /// Waits until the line editor has put the terminal in raw mode (ICANON off), i.e. it is
+    /// reading keys. Control keys sent earlier would meet the cooked terminal (^R = reprint).
+    @discardableResult
+    func waitForEditing() -> Bool {
+        var attributes = termios()
+        for _ in 0..<2000 {
+            if tcgetattr(master, &attributes) == 0 && attributes.c_lflag & tcflag_t(ICANON) == 0 { return true }
+            usleep(5_000)
+        }
+        Issue.record("the terminal never left canonical mode")
+        return false
+    }
+
     /// The child's exit status once it has exited; `0...255`, or 256 when it exited but was
     /// reaped by someone else (Foundation's `Process` reaps every child of the test process),
     /// or -1 when it is still running after 10 s.
@@ -135,11 +148,13 @@ final class PseudoTerminal {
             mark = tty.mark
             tty.send("1 + ")
             #expect(tty.waitFor("1 + ", after: mark))
+            tty.waitForEditing()
             tty.send("\u{03}")
             #expect(tty.waitFor("^C", after: mark))
             mark = tty.mark
             tty.send("2 * 333\r")
             #expect(tty.waitFor("666", after: mark))
+            tty.waitForEditing()
             tty.send(".quit\r")
             #expect([0, 256].contains(tty.exitStatus()))
         }
@@ -155,11 +170,13 @@ final class PseudoTerminal {
             #expect(tty.waitFor("666", after: mark))
             #expect(tty.waitFor("666\r\nmithai> ", after: mark))
             // Keys sent while a command runs meet the terminal in cooked mode, where ^R means
-            // "reprint": wait for the prompt first, as a person would.
+            // "reprint": wait until the editor reads keys, as a person would.
+            tty.waitForEditing()
             mark = tty.mark
             tty.send("\u{12}x +\r")
             #expect(tty.waitFor("unknown", after: mark)) // `x + 1` recalled; x is not defined here
             #expect(tty.waitFor("mithai> ", after: tty.mark - 8))
+            tty.waitForEditing()
             tty.send("\u{04}")
             #expect([0, 256].contains(tty.exitStatus()))
         }
