@@ -1,0 +1,182 @@
+/// Storage of backtest, live and sweep runs: parameters, provenance, fills, orders, the
+/// equity curve and statistics, each run written in one transaction (all of it or none).
+///
+/// Prices and quantities are stored as the engine's integers (ticks, lots) together with the
+/// instrument's tick and lot size as exact decimal text, so every number can be rebuilt
+/// exactly: price = price_ticks × tick_size.
+public struct RunRecord: Sendable {
+    public var name: String
+    /// backtest | live | sweep
+    public var kind: String
+    public var strategy: String
+    public var strategyKind: String
+    /// `key=value` pairs in the order the user gave them.
+    public var parameters: [(String, String)]
+    public var dataset: String
+    public var datasetHash: String
+    public var datasetPath: String
+    public var symbol: String
+    public var tickSize: String
+    public var lotSize: String
+    public var engineVersion: String
+    /// complete | cancelled
+    public var status: String
+    public var events: Int64
+    public var seed: Int64
+    public var sweepID: Int64?
+    public var fills: Fills
+    public var orders: Orders
+    public var equity: Equity
+    /// Named statistics; `value` is NaN when undefined.
+    public var stats: [(name: String, value: Double)]
+
+    /// Columns of the fills table.
+    public struct Fills: Sendable {
+        public var exchTime: [Int64] = [], localTime: [Int64] = [], orderID: [Int64] = []
+        /// +1 buy, -1 sell.
+        public var side: [Int8] = []
+        public var priceTicks: [Int64] = [], quantityLots: [Int64] = []
+        public var isMaker: [Bool] = []
+        /// Fee in quote currency (negative = rebate), as a double: fees are not exact in ticks.
+        public var fee: [Double] = []
+        public init() {}
+        public var count: Int { exchTime.count }
+    }
+
+    public struct Orders: Sendable {
+        public var orderID: [Int64] = [], submitTime: [Int64] = [], side: [Int8] = []
+        public var type: [String] = [], timeInForce: [String] = [], priceTicks: [Int64] = []
+        public var quantityLots: [Int64] = [], filledLots: [Int64] = [], status: [String] = [], reason: [String] = []
+        public init() {}
+        public var count: Int { orderID.count }
+    }
+
+    public struct Equity: Sendable {
+        public var time: [Int64] = [], positionLots: [Int64] = [], midTicks: [Int64] = []
+        /// Equity in quote currency.
+        public var equity: [Double] = []
+        public init() {}
+        public var count: Int { time.count }
+    }
+
+    public init(name: String, kind: String, strategy: String, strategyKind: String, parameters: [(String, String)],
+                dataset: String, datasetHash: String, datasetPath: String, symbol: String, tickSize: String,
+                lotSize: String, engineVersion: String, status: String, events: Int64, seed: Int64,
+                sweepID: Int64? = nil, fills: Fills = Fills(), orders: Orders = Orders(), equity: Equity = Equity(),
+                stats: [(name: String, value: Double)] = []) {
+        self.name = name; self.kind = kind; self.strategy = strategy; self.strategyKind = strategyKind
+        self.parameters = parameters; self.dataset = dataset; self.datasetHash = datasetHash
+        self.datasetPath = datasetPath; self.symbol = symbol; self.tickSize = tickSize; self.lotSize = lotSize
+        self.engineVersion = engineVersion; self.status = status; self.events = events; self.seed = seed
+        self.sweepID = sweepID; self.fills = fills; self.orders = orders; self.equity = equity; self.stats = stats
+    }
+}
+
+/// Writes and reads runs in the session database (the journal's file).
+public final class RunStore {
+    public let database: Database
+
+    public static let schema = """
+    CREATE TABLE IF NOT EXISTS runs(
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER,                -- sessions(id) of the journal, when there is one
+        name TEXT NOT NULL,                -- r1, r2, ... as shown in the shell
+        kind TEXT NOT NULL,                -- backtest | live | sweep
+        strategy TEXT NOT NULL, strategy_kind TEXT NOT NULL,
+        parameters TEXT NOT NULL,          -- key=value lines, in the order given
+        dataset TEXT NOT NULL, dataset_hash TEXT NOT NULL, dataset_path TEXT NOT NULL,
+        symbol TEXT NOT NULL, tick_size TEXT NOT NULL, lot_size TEXT NOT NULL,
+        engine_version TEXT NOT NULL,
+        status TEXT NOT NULL,              -- complete | cancelled (partial results kept)
+        events INTEGER NOT NULL, seed INTEGER NOT NULL, sweep_id INTEGER,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE TABLE IF NOT EXISTS run_stats(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
+        name TEXT NOT NULL, value REAL, PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS fills(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
+        exch_ts INTEGER NOT NULL, local_ts INTEGER NOT NULL, order_id INTEGER NOT NULL, side INTEGER NOT NULL,
+        price_ticks INTEGER NOT NULL, qty_lots INTEGER NOT NULL, maker INTEGER NOT NULL, fee REAL NOT NULL,
+        PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS orders(run_id INTEGER NOT NULL REFERENCES runs(id), order_id INTEGER NOT NULL,
+        submit_ts INTEGER NOT NULL, side INTEGER NOT NULL, type TEXT NOT NULL, tif TEXT NOT NULL,
+        price_ticks INTEGER NOT NULL, qty_lots INTEGER NOT NULL, filled_lots INTEGER NOT NULL,
+        status TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(run_id, order_id)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS equity(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
+        ts INTEGER NOT NULL, position_lots INTEGER NOT NULL, mid_ticks INTEGER NOT NULL, equity REAL NOT NULL,
+        PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
+    """
+
+    public init(database: Database) throws {
+        self.database = database
+        try database.execute(RunStore.schema)
+    }
+
+    /// Writes a run and everything in it in one transaction; returns its row id.
+    @discardableResult
+    public func save(_ run: RunRecord, sessionID: Int64?) throws -> Int64 {
+        try database.transaction {
+            try database.prepare("""
+                INSERT INTO runs(session_id, name, kind, strategy, strategy_kind, parameters, dataset, dataset_hash,
+                    dataset_path, symbol, tick_size, lot_size, engine_version, status, events, seed, sweep_id)
+                VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).run([sessionID.map { .integer($0) } ?? .null, .text(run.name), .text(run.kind), .text(run.strategy),
+                          .text(run.strategyKind), .text(run.parameters.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")),
+                          .text(run.dataset), .text(run.datasetHash), .text(run.datasetPath), .text(run.symbol),
+                          .text(run.tickSize), .text(run.lotSize), .text(run.engineVersion), .text(run.status),
+                          .integer(run.events), .integer(run.seed), run.sweepID.map { .integer($0) } ?? .null])
+            let id = database.lastInsertRowID
+            let stat = try database.prepare("INSERT INTO run_stats(run_id, seq, name, value) VALUES(?, ?, ?, ?)")
+            for (i, (name, value)) in run.stats.enumerated() {
+                try stat.run([.integer(id), .integer(Int64(i)), .text(name), value.isNaN ? .null : .real(value)])
+            }
+            let f = run.fills
+            let fill = try database.prepare("INSERT INTO fills VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            for i in 0..<f.count {
+                try fill.run([.integer(id), .integer(Int64(i)), .integer(f.exchTime[i]), .integer(f.localTime[i]),
+                              .integer(f.orderID[i]), .integer(Int64(f.side[i])), .integer(f.priceTicks[i]),
+                              .integer(f.quantityLots[i]), .integer(f.isMaker[i] ? 1 : 0), .real(f.fee[i])])
+            }
+            let o = run.orders
+            let order = try database.prepare("INSERT INTO orders VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            for i in 0..<o.count {
+                try order.run([.integer(id), .integer(o.orderID[i]), .integer(o.submitTime[i]), .integer(Int64(o.side[i])),
+                               .text(o.type[i]), .text(o.timeInForce[i]), .integer(o.priceTicks[i]),
+                               .integer(o.quantityLots[i]), .integer(o.filledLots[i]), .text(o.status[i]), .text(o.reason[i])])
+            }
+            let e = run.equity
+            let eq = try database.prepare("INSERT INTO equity VALUES(?, ?, ?, ?, ?, ?)")
+            for i in 0..<e.count {
+                try eq.run([.integer(id), .integer(Int64(i)), .integer(e.time[i]), .integer(e.positionLots[i]),
+                            .integer(e.midTicks[i]), .real(e.equity[i])])
+            }
+            return id
+        }
+    }
+
+    /// Runs stored, newest last: (row id, name, kind, strategy, dataset, status, created_at).
+    public func list() throws -> [(id: Int64, name: String, kind: String, strategy: String, dataset: String, status: String, created: String)] {
+        let s = try database.prepare("SELECT id, name, kind, strategy, dataset, status, created_at FROM runs ORDER BY id")
+        var out: [(Int64, String, String, String, String, String, String)] = []
+        while try s.step() {
+            out.append((s.int(0), s.string(1) ?? "", s.string(2) ?? "", s.string(3) ?? "", s.string(4) ?? "",
+                        s.string(5) ?? "", s.string(6) ?? ""))
+        }
+        return out.map { (id: $0.0, name: $0.1, kind: $0.2, strategy: $0.3, dataset: $0.4, status: $0.5, created: $0.6) }
+    }
+
+    /// The statistics of a stored run.
+    public func stats(runID: Int64) throws -> [(name: String, value: Double)] {
+        let s = try database.prepare("SELECT name, value FROM run_stats WHERE run_id = ? ORDER BY seq")
+        try s.bind([.integer(runID)])
+        var out: [(String, Double)] = []
+        while try s.step() { out.append((s.string(0) ?? "", s.isNull(1) ? .nan : s.double(1))) }
+        return out.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// Number of fills stored for a run.
+    public func fillCount(runID: Int64) throws -> Int {
+        let s = try database.prepare("SELECT count(*) FROM fills WHERE run_id = ?")
+        try s.bind([.integer(runID)])
+        return try s.step() ? Int(s.int(0)) : 0
+    }
+}
