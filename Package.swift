@@ -21,7 +21,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries, each behind a shim header (libedit and history() are C-variadic).
@@ -32,9 +31,10 @@ let package = Package(
 
         // Pure engine: order books, events, units. No I/O, no clock, no globals.
         .target(name: "MithaiEngine", swiftSettings: strict),
-        // Readers and writers of tick formats, binary cache, validation.
+        // Readers and writers of tick formats, binary cache, validation. Zip members are read with
+        // zlib raw inflate (ZIPFoundation cannot be used: it defines its own module named CZlib).
         .target(name: "MithaiMarketData",
-                dependencies: ["MithaiEngine", "CZlib", "ZIPFoundation",
+                dependencies: ["MithaiEngine", "CZlib",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // SQLite: session journal, runs.
