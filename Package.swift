@@ -41,9 +41,11 @@ let package = Package(
         .target(name: "MithaiStore", dependencies: ["CSQLite"], swiftSettings: strict),
         // Source -> tokens -> AST, diagnostics with source ranges. Knows no engine.
         .target(name: "MithaiLanguage", swiftSettings: strict),
+        // Plot specifications -> gnuplot scripts (pure), and the one gnuplot process per session.
+        .target(name: "MithaiPlotting", swiftSettings: strict),
         // The interpreter: command table, workspace, values, tables and their formats.
         .target(name: "MithaiWorkbench",
-                dependencies: ["MithaiLanguage", "MithaiStore", "MithaiMarketData", "MithaiEngine",
+                dependencies: ["MithaiLanguage", "MithaiStore", "MithaiMarketData", "MithaiEngine", "MithaiPlotting",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // Terminal front end: libedit, history, completion, Ctrl-C, script and pipe input.
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "MithaiMarketDataTests", dependencies: ["MithaiMarketData", "MithaiEngine"]),
         .testTarget(name: "MithaiStoreTests", dependencies: ["MithaiStore"]),
         .testTarget(name: "MithaiLanguageTests", dependencies: ["MithaiLanguage"]),
+        .testTarget(name: "MithaiPlottingTests", dependencies: ["MithaiPlotting"], exclude: ["Snapshots"]),
         .testTarget(name: "MithaiWorkbenchTests",
                     dependencies: ["MithaiWorkbench", "MithaiLanguage", "MithaiStore"],
                     exclude: ["Transcripts"]),

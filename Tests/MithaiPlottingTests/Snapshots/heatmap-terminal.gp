@@ -1,0 +1,26 @@
+reset
+set terminal pdfcairo size 10in,6.25in enhanced font "DejaVu Sans Mono,9" background rgb "#000000"
+set output '/tmp/h.pdf'
+set encoding utf8
+set datafile missing NaN
+set border 3 lc rgb "#5F5F5F"
+set tics textcolor rgb "#BCBCBC" nomirror
+set key textcolor rgb "#BCBCBC" top left opaque box lc rgb "#3A3A3A"
+set title textcolor rgb "#FFB000"
+set xlabel textcolor rgb "#BCBCBC"
+set ylabel textcolor rgb "#BCBCBC"
+set y2label textcolor rgb "#BCBCBC"
+set border 9 lc rgb "#5F5F5F"
+unset ytics
+set y2tics textcolor rgb "#BCBCBC" nomirror
+set link y2
+set grid xtics y2tics lc rgb "#303030" lw 1 dt 1
+set xdata
+unset xlabel
+unset y2label
+unset ylabel
+unset logscale y
+set palette defined (0 "#0000AF", 0.5 "#FFB000", 1 "#FF5F5F")
+set cbtics textcolor rgb "#BCBCBC"
+plot '$DATA0_0' binary format="%float64%float64%float64" using 1:2:3 with image title "sharpe"
+unset output
