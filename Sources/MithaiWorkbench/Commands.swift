@@ -7,12 +7,12 @@ import MithaiStore
 public enum Commands {
     public static let standard: CommandRegistry = {
         var r = CommandRegistry()
-        for c in sessionCommands + tableCommands + dotCommands { r.register(c) }
+        for c in sessionCommands + tableCommands + [PlotCommand.spec] + dotCommands { r.register(c) }
         return r
     }()
 
     /// Order of categories in `help`.
-    static let categoryOrder = ["session", "tables", "shell"]
+    static let categoryOrder = ["session", "data", "tables", "backtests", "charts", "shell"]
 
     // MARK: - Session
 

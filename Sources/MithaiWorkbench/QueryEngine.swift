@@ -110,9 +110,23 @@ public enum QueryEngine {
             return false
         }
         if keyFns.isEmpty && order.isEmpty { order = [[]]; groups[[]] = [] }
-        var outColumns: [(String, [Value])] = keyFns.map { ($0.name, []) }
         var aggFns: [(names: [String], fn: AggFn)] = []
+        let keyTexts = q.by.map { session.currentSource?.slice($0.expr.range) }
+        // Keys named among the columns appear there, in the order written; the others lead.
+        let columnTexts = Set(q.columns.compactMap { session.currentSource?.slice($0.expr.range) })
+        let leadingKeys = keyFns.indices.filter { !columnTexts.contains(keyTexts[$0] ?? "\u{0}") }
+        var outColumns: [(String, [Value])] = leadingKeys.map { (keyFns[$0].name, []) }
         for c in q.columns {
+            // A column that repeats a key (`select side, count() by side`) is that key.
+            if !containsAggregate(c.expr), let text = session.currentSource?.slice(c.expr.range),
+               let k = keyTexts.firstIndex(where: { $0 == text }) {
+                aggFns.append(([c.label ?? keyFns[k].name], { rows throws(WorkbenchError) in
+                    guard let r = rows.first else { return [.none] }
+                    return [try keyFns[k].fn(r)]
+                }))
+                outColumns.append((c.label ?? keyFns[k].name, []))
+                continue
+            }
             guard containsAggregate(c.expr) else {
                 throw .at(c.expr.range, "'\(session.currentSource?.slice(c.expr.range) ?? "column")' needs an aggregate in a grouped query",
                           notes: ["for example: last \(session.currentSource?.slice(c.expr.range) ?? "px"), or add it to 'by'"])
@@ -123,8 +137,8 @@ public enum QueryEngine {
         }
         for key in order {
             let members = groups[key] ?? []
-            for (i, v) in key.enumerated() { outColumns[i].1.append(v) }
-            var col = key.count
+            for (i, k) in leadingKeys.enumerated() { outColumns[i].1.append(key[k]) }
+            var col = leadingKeys.count
             for a in aggFns {
                 let vals = try a.fn(members)
                 for v in vals { outColumns[col].1.append(v); col += 1 }

@@ -3,6 +3,7 @@ public import MithaiLanguage
 public import MithaiStore
 import Synchronization
 import Crypto
+import MithaiPlotting
 
 /// Where printed output goes. The shell writes to the terminal; tests capture it.
 public protocol OutputSink: AnyObject {
@@ -78,6 +79,22 @@ public final class Session {
     var onceFile: String?
     /// The source of the statement being run (commands use it for raw text and carets).
     public private(set) var currentSource: Source?
+    /// The journal row of the statement being run (for artifacts it writes).
+    var currentCommandID: Int64?
+    /// The session's gnuplot, started on the first chart.
+    lazy var gnuplot: Gnuplot = {
+        let g = Gnuplot()
+        let c = cancellation
+        g.isCancelled = { c.isCancelled }
+        return g
+    }()
+
+    /// Records a file the current statement wrote (chart, export, report) in the journal.
+    public func recordArtifact(kind: String, path: String) {
+        guard let journal, let id = currentCommandID else { return }
+        withJournal { try journal.addArtifact(commandID: id, kind: kind, path: path) }
+    }
+
     /// Draws progress of long commands (terminal only).
     public var progress: (any ProgressReporter)?
     /// Depth of nested `.read`, to stop runaway recursion.
@@ -183,6 +200,9 @@ public final class Session {
         let text = source.slice(statement.range).trimmingCharacters(in: .whitespacesAndNewlines)
         var journalID: Int64?
         if let journal { withJournal { journalID = try journal.begin(text: text) } }
+        let previousCommandID = currentCommandID
+        currentCommandID = journalID
+        defer { currentCommandID = previousCommandID }
         let clock = ContinuousClock()
         let start = clock.now
         let previousSource = currentSource

@@ -50,6 +50,8 @@ public struct Settings: Sendable, Equatable {
                     summary: "print each command's wall time on stderr (also .timer on)"),
         SettingSpec(name: "bail", type: .bool, defaultValue: .bool(true),
                     summary: "in scripts and piped input, stop at the first failing command (also .bail, --keep-going)"),
+        SettingSpec(name: "theme", type: .choice(["terminal", "paper"]), defaultValue: .string("terminal"),
+                    summary: "chart theme: terminal (black, amber and cyan) or paper (white, black and grey, serif)"),
         SettingSpec(name: "tz", type: .word, defaultValue: .string("UTC"),
                     summary: "time zone for times without an instrument (IANA name, e.g. Asia/Kolkata)"),
     ]
@@ -80,5 +82,6 @@ public struct Settings: Sendable, Equatable {
         get { if case .bool(let b) = values["bail"] { b } else { true } }
         set { values["bail"] = .bool(newValue) }
     }
+    public var theme: String { if case .string(let s) = values["theme"] { s } else { "terminal" } }
     public var timeZone: String { if case .string(let s) = values["tz"] { s } else { "UTC" } }
 }

@@ -14,7 +14,7 @@ final class PseudoTerminal {
     init(_ binary: URL, arguments: [String] = [], environment: [String: String], folder: URL) throws {
         // posix_openpt/grantpt/unlockpt/ptsname are not visible from Swift's Glibc module;
         // the Linux ioctls behind them are (TIOCSPTLCK to unlock, TIOCGPTN for the number).
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
         var unlock: Int32 = 0
         var number: UInt32 = 0
         guard master >= 0, ioctl(master, 0x4004_5431, &unlock) == 0, ioctl(master, 0x8004_5430, &number) == 0 else {
@@ -112,13 +112,23 @@ final class PseudoTerminal {
         var status: Int32 = 0
         // Drain output so the child never blocks on a full pty buffer.
         var buffer = [UInt8](repeating: 0, count: 4096)
-        for _ in 0..<100 {
+        for _ in 0..<300 {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { return (status >> 8) & 0xFF }
             if r < 0 && errno == ECHILD && kill(pid, 0) != 0 { return 256 }
+            // Exited, but the status belongs to whoever reaps it (Foundation's Process machinery
+            // in this test process may be waiting on every child).
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+               let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] == "Z" { return 256 }
             var fds = [pollfd(fd: master, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 1, 100) > 0 { _ = read(master, &buffer, buffer.count) }
+            if poll(&fds, 1, 100) > 0 {
+                let n = read(master, &buffer, buffer.count)
+                if n > 0 { transcript += String(decoding: buffer[0..<n], as: UTF8.self) }
+            }
         }
+        let wchan = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? "?"
+        let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "?"
+        Issue.record("still running (wchan \(wchan), stat \(state.prefix(60))); the terminal shows:\n\(transcript.suffix(300).debugDescription)")
         return -1
     }
 }

@@ -1,0 +1,284 @@
+import Foundation
+public import MithaiLanguage
+import MithaiPlotting
+
+/// A chart the session drew: shows where it went; its digest covers the chart's data, kind
+/// and theme (so `--verify` compares figures by their data, not their bytes).
+final class ChartObject: WorkspaceObject {
+    let kind = "chart"
+    let path: String?
+    let description: String
+    let fingerprint: String
+    let text: String?
+
+    init(path: String?, description: String, fingerprint: String, text: String?) {
+        self.path = path
+        self.description = description
+        self.fingerprint = fingerprint
+        self.text = text
+    }
+
+    var summary: String { path.map { "chart \($0): \(description)" } ?? "chart: \(description)" }
+    var display: String { text ?? "wrote \(path ?? "")" }
+    var canonical: String { fingerprint }
+}
+
+/// `plot`: draws tables (and, as they arrive, runs and datasets) through gnuplot.
+enum PlotCommand {
+    static let kinds = ["line", "step", "scatter", "candles", "histogram", "heatmap", "area"]
+
+    static let spec = CommandSpec(
+        "plot", aliases: ["chart"], category: "charts",
+        summary: "draws a table as a chart: in the terminal, or to a PNG, SVG or PDF file",
+        parameters: [
+            Parameter("table", .positional, .value, "the table to draw (or pipe one in)"),
+            Parameter("kind", .keyword("as"), .choice(kinds), default: "line", "chart kind"),
+            Parameter("file", .keyword("to"), .path, "write to FILE.png, .svg or .pdf instead of the terminal"),
+            Parameter("x", .option, .word, default: "the time column, else the first", "column for the x axis"),
+            Parameter("y", .option, .word, default: "every other numeric column", "column(s) to draw, e.g. y=bid,ask"),
+            Parameter("by", .option, .word, "one series per distinct value of this column"),
+            Parameter("z", .option, .word, "value column of a heatmap"),
+            Parameter("bins", .option, .integer, default: "50", "histogram bins"),
+            Parameter("theme", .option, .choice(Theme.allCases.map(\.rawValue)), default: "the theme setting", "terminal or paper"),
+            Parameter("title", .option, .value, "chart title"),
+            Parameter("size", .option, .word, default: "1200x700 (files)", "WIDTHxHEIGHT in pixels (characters in the terminal)"),
+            Parameter("dpi", .option, .integer, default: "96", "resolution of PNG files (fonts and lines scale with it)"),
+            Parameter("layout", .option, .word, "panels as ROWSxCOLUMNS, one y column per panel, e.g. layout=2x1"),
+            Parameter("term", .option, .choice(["text", "sixel", "mono"]), default: "text", "terminal output: coloured text, sixel graphics, or plain text"),
+        ],
+        examples: ["t = select px: avg(x) by 1m from trades(btc)\nplot t as line", "plot bars as candles to figs/bars.png theme=paper size=1600x900",
+                   "set | select n: count() by value | plot as histogram"],
+        details: "Times are shown in their column's zone. Long series are reduced per pixel column keeping each column's min and max.",
+        takesInput: true, handler: { ctx in try run(&ctx) })
+
+    static func run(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        let table: Table
+        let tableRange = ctx.range("table")
+        if let input = ctx.input {
+            if ctx.has("table") { throw .at(tableRange, "plot takes either a piped table or a TABLE argument, not both") }
+            guard case .table(let t) = input else { throw .at(ctx.verbRange, "plot needs a table, got \(input.kindName)") }
+            table = t
+        } else if let v = try ctx.value("table") {
+            guard case .table(let t) = v else { throw .at(tableRange, "plot needs a table, got \(v.kindName)") }
+            table = t
+        } else {
+            throw .at(ctx.verbRange, "plot what? give a table or pipe one in", notes: ["usage: \(spec.synopsis)"])
+        }
+        guard table.rowCount > 0 else { throw .at(tableRange, "the table is empty: nothing to plot") }
+        let kind = try ctx.choice("kind") ?? "line"
+        let theme = Theme(rawValue: try ctx.choice("theme") ?? ctx.workspace.settings.theme) ?? .terminal
+        let output = try outputFor(&ctx)
+        var title: String?
+        if let t = try ctx.value("title") { title = t.display }
+        var panels = try panelsFor(table, kind: kind, ctx: &ctx)
+        var layout: PlotSpec.Layout?
+        if let l = try ctx.word("layout") {
+            let parts = l.lowercased().split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] >= 1, parts[1] >= 1, parts[0] * parts[1] <= 16 else {
+                throw .at(ctx.range("layout"), "layout is ROWSxCOLUMNS, e.g. 2x1")
+            }
+            // One series per panel.
+            if panels.count == 1 && panels[0].series.count > 1 {
+                panels = panels[0].series.map { s in Panel(title: s.name, xIsTime: panels[0].xIsTime, series: [s]) }
+            }
+            layout = PlotSpec.Layout(rows: parts[0], columns: parts[1])
+        }
+        // Reduce long series to the output's width, keeping min and max per column.
+        let width = max(200, output.pixelWidth)
+        for p in panels.indices {
+            for s in panels[p].series.indices where panels[p].series[s].columns.count == 2 && panels[p].series[s].style != .boxes {
+                let c = panels[p].series[s].columns
+                let (rx, ry) = Reduction.m4(x: c[0], y: c[1], width: width)
+                panels[p].series[s].columns = [rx, ry]
+            }
+        }
+        var plot = PlotSpec(title: title, panels: panels, theme: theme, output: output)
+        plot.layout = layout
+        guard Gnuplot.executable != nil else { throw .failed(Gnuplot.installHint) }
+        let text: String?
+        do {
+            text = try ctx.session.gnuplot.draw(plot)
+        } catch {
+            if ctx.session.cancellation.isCancelled { throw .cancelled }
+            throw .failed((error as? PlotError)?.description ?? "\(error)")
+        }
+        let points = panels.flatMap(\.series).map(\.count).reduce(0, +)
+        let description = "\(kind), \(panels.flatMap(\.series).count) series, \(points) points, \(theme.rawValue)"
+        let fingerprint = fingerprintOf(plot, kind: kind)
+        if case .file(let path, _, _, _, _) = output {
+            ctx.session.recordArtifact(kind: "chart", path: path)
+            return .object(ObjectRef(ChartObject(path: path, description: description, fingerprint: fingerprint, text: nil)))
+        }
+        return .object(ObjectRef(ChartObject(path: nil, description: description, fingerprint: fingerprint, text: text)))
+    }
+
+    static func fingerprintOf(_ plot: PlotSpec, kind: String) -> String {
+        var s = "\(kind)|\(plot.theme.rawValue)|\(plot.title ?? "")"
+        for panel in plot.panels {
+            for series in panel.series {
+                s += "|\(series.name):\(series.style.rawValue):"
+                for c in series.columns { s += c.map { String($0) }.joined(separator: ",") + ";" }
+            }
+        }
+        return Session.digest(of: .string(s))
+    }
+
+    static func outputFor(_ ctx: inout CommandContext) throws(WorkbenchError) -> Output {
+        var size: (Int, Int)?
+        if let s = try ctx.word("size") {
+            let parts = s.lowercased().split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, (10...10_000).contains(parts[0]), (5...10_000).contains(parts[1]) else {
+                throw .at(ctx.range("size"), "size is WIDTHxHEIGHT, e.g. 1200x700")
+            }
+            size = (parts[0], parts[1])
+        }
+        if let file = try ctx.path("file") {
+            let ext = (file as NSString).pathExtension.lowercased()
+            guard let format = Output.FileFormat(rawValue: ext) else {
+                throw .at(ctx.range("file"), "charts are written as .png, .svg or .pdf, not '.\(ext)'")
+            }
+            let dpi = try ctx.integer("dpi") ?? 96
+            guard (50...600).contains(dpi) else { throw .at(ctx.range("dpi"), "dpi must be 50...600") }
+            let (w, h) = size ?? (1200, 700)
+            return .file(path: (file as NSString).expandingTildeInPath, format: format, width: w, height: h, dpi: dpi)
+        }
+        let style = ctx.session.style
+        let term = try ctx.choice("term") ?? (ProcessInfo.processInfo.environment["MITHAI_SIXEL"] == "1" ? "sixel" : "text")
+        if term == "sixel" {
+            let (w, h) = size ?? (960, 540)
+            return .sixel(width: w, height: h)
+        }
+        let columns = size?.0 ?? (style.width > 0 ? min(style.width, 160) : 100)
+        let rows = size?.1 ?? max(15, min(40, columns * 3 / 10))
+        return .text(columns: columns, rows: rows, color: term == "text" && style.color)
+    }
+
+    /// Seconds in the column's zone (so gnuplot prints wall-clock time), or the plain numbers.
+    static func numbers(_ c: Column) -> (values: [Double], isTime: Bool)? {
+        switch c.data {
+        case .timestamp(let v, let zone):
+            return (v.map { $0 == Column.null ? .nan : Double($0) / 1e9 + Double(Format.utcOffset($0, zone: zone)) }, true)
+        case .int(let v): return (v.map { $0 == Column.null ? .nan : Double($0) }, false)
+        case .decimal(let v, let s):
+            let scale = pow(10.0, Double(s))
+            return (v.map { $0 == Column.null ? .nan : Double($0) / scale }, false)
+        case .duration(let v): return (v.map { $0 == Column.null ? .nan : Double($0) / 1e9 }, false)
+        case .real(let v): return (v, false)
+        case .bool(let v): return (v.map { $0 ? 1 : 0 }, false)
+        case .text: return nil
+        }
+    }
+
+    static func column(_ name: String, in t: Table, ctx: CommandContext, parameter: String) throws(WorkbenchError) -> Column {
+        guard let c = t.column(named: name) else {
+            throw .at(ctx.range(parameter), "no column '\(name)'", suggestions: Suggest.names(for: name, among: t.columnNames),
+                      notes: ["columns: " + t.columnNames.joined(separator: " ")])
+        }
+        return c
+    }
+
+    static func words(_ ctx: CommandContext, _ name: String) throws(WorkbenchError) -> [String] {
+        var out: [String] = []
+        for e in ctx.exprs(name) {
+            if case .list(let items, _) = e { for i in items { out.append(try CommandContext.word(of: i)) } } else {
+                out.append(try CommandContext.word(of: e))
+            }
+        }
+        return out
+    }
+
+    static func panelsFor(_ t: Table, kind: String, ctx: inout CommandContext) throws(WorkbenchError) -> [Panel] {
+        let xColumn: Column
+        if let x = try ctx.word("x") { xColumn = try column(x, in: t, ctx: ctx, parameter: "x") } else {
+            xColumn = QueryEngine.timeColumn(t) ?? t.columns[0]
+        }
+        guard let (xs, xIsTime) = numbers(xColumn) else {
+            throw .at(ctx.has("x") ? ctx.range("x") : ctx.verbRange, "the x column '\(xColumn.name)' is text; choose a numeric or time column with x=")
+        }
+        switch kind {
+        case "candles":
+            func find(_ names: [String]) -> Column? { names.lazy.compactMap { t.column(named: $0) }.first }
+            guard let o = find(["open", "o"]), let h = find(["high", "h"]), let l = find(["low", "l"]), let c = find(["close", "c"]) else {
+                throw .at(ctx.range("kind"), "candles need open, high, low and close columns",
+                          notes: ["columns: " + t.columnNames.joined(separator: " "), "make them with: select ohlc(px), vol: sum qty by 1m from trades(DATA)"])
+            }
+            let columns = [xs] + [o, l, h, c].map { numbers($0)?.values ?? [] }
+            let width = candleWidth(xs)
+            var panels = [Panel(yLabel: "price", xIsTime: xIsTime, series: [Series(name: "", style: .candles, columns: columns)], weight: 3)]
+            if let v = find(["volume", "vol", "qty", "v"]), let (vs, _) = numbers(v) {
+                panels.append(Panel(yLabel: v.name, xIsTime: xIsTime,
+                                    series: [Series(name: "", style: .boxes, columns: [xs, vs, Array(repeating: width, count: xs.count)], colorIndex: 1)],
+                                    weight: 1))
+            }
+            return panels
+        case "histogram":
+            let ys = try yColumns(t, excluding: xColumn, ctx: ctx)
+            let bins = try ctx.integer("bins") ?? 50
+            guard (1...10_000).contains(bins) else { throw .at(ctx.range("bins"), "bins must be 1...10000") }
+            let target = ys.first ?? xColumn
+            guard let (values, _) = numbers(target) else { throw .at(ctx.verbRange, "histogram needs a numeric column") }
+            let finite = values.filter(\.isFinite)
+            guard let lo = finite.min(), let hi = finite.max() else { throw .at(ctx.verbRange, "no numeric values to count") }
+            let width = hi > lo ? (hi - lo) / Double(bins) : 1
+            var counts = Array(repeating: 0.0, count: bins)
+            for v in finite { counts[min(bins - 1, Int((v - lo) / width))] += 1 }
+            let centres = (0..<bins).map { lo + (Double($0) + 0.5) * width }
+            return [Panel(xLabel: target.name, yLabel: "count",
+                          series: [Series(name: target.name, style: .boxes, columns: [centres, counts, Array(repeating: width * 0.9, count: bins)])])]
+        case "heatmap":
+            let ys = try yColumns(t, excluding: xColumn, ctx: ctx)
+            let zName = try ctx.word("z")
+            guard ys.count >= 1, let yc = ys.first else { throw .at(ctx.verbRange, "heatmap needs x, y and z columns") }
+            let zc = try zName.map { (n: String) throws(WorkbenchError) -> Column in try column(n, in: t, ctx: ctx, parameter: "z") } ?? (ys.count >= 2 ? ys[1] : nil)
+            guard let zc, let (yv, _) = numbers(yc), let (zv, _) = numbers(zc) else {
+                throw .at(ctx.verbRange, "heatmap needs x, y and z columns (z=COLUMN)")
+            }
+            return [Panel(xLabel: xColumn.name, yLabel: yc.name, series: [Series(name: zc.name, style: .image, columns: [xs, yv, zv])])]
+        default:
+            let style: Series.Style = kind == "step" ? .step : kind == "scatter" ? .scatter : kind == "area" ? .area : .line
+            if let by = try ctx.word("by") {
+                let key = try column(by, in: t, ctx: ctx, parameter: "by")
+                let ys = try yColumns(t, excluding: xColumn, ctx: ctx).filter { $0.name != by }
+                guard let yc = ys.first, let (yv, _) = numbers(yc) else { throw .at(ctx.verbRange, "nothing numeric to draw") }
+                var groups: [String: [Int]] = [:]
+                var order: [String] = []
+                for r in 0..<t.rowCount {
+                    let k = key.cell(r)
+                    if groups[k] == nil { order.append(k) }
+                    groups[k, default: []].append(r)
+                }
+                let series = order.sorted().map { k in
+                    Series(name: "\(by)=\(k)", style: style, columns: [groups[k]!.map { xs[$0] }, groups[k]!.map { yv[$0] }])
+                }
+                return [Panel(xLabel: xIsTime ? nil : xColumn.name, yLabel: yc.name, xIsTime: xIsTime, series: series)]
+            }
+            let ys = try yColumns(t, excluding: xColumn, ctx: ctx)
+            guard !ys.isEmpty else {
+                throw .at(ctx.verbRange, "nothing numeric to draw besides '\(xColumn.name)'", notes: ["columns: " + t.columnNames.joined(separator: " ")])
+            }
+            let series = ys.compactMap { c in numbers(c).map { Series(name: c.name, style: style, columns: [xs, $0.values]) } }
+            return [Panel(xLabel: xIsTime ? nil : xColumn.name, yLabel: ys.count == 1 ? ys[0].name : nil, xIsTime: xIsTime, series: series)]
+        }
+    }
+
+    static func yColumns(_ t: Table, excluding x: Column, ctx: CommandContext) throws(WorkbenchError) -> [Column] {
+        let names = try words(ctx, "y")
+        if !names.isEmpty {
+            var out: [Column] = []
+            for n in names {
+                let c = try column(n, in: t, ctx: ctx, parameter: "y")
+                guard numbers(c) != nil else { throw .at(ctx.range("y"), "column '\(n)' is text, not numbers") }
+                out.append(c)
+            }
+            return out
+        }
+        return t.columns.filter { $0.name != x.name && numbers($0) != nil }
+    }
+
+    static func candleWidth(_ xs: [Double]) -> Double {
+        guard xs.count > 1 else { return 1 }
+        var gaps = zip(xs.dropFirst(), xs).map { $0 - $1 }.filter { $0 > 0 }
+        gaps.sort()
+        return (gaps.isEmpty ? 1 : gaps[gaps.count / 2]) * 0.7
+    }
+}
