@@ -57,6 +57,9 @@ struct Evaluator {
             if t.rowCount == 1 { return c.value(at: 0) }
             return .list((0..<t.rowCount).map { c.value(at: $0) })
         case .call(let name, let nameRange, let args, _):
+            if TableFunctions.names[name] != nil {
+                return try TableFunctions.call(name, nameRange: nameRange, args: args, session: session, ws: &ws)
+            }
             var values: [Value] = []
             for a in args { values.append(try evaluate(a.value, in: &ws)) }
             return try Functions.scalar(name, values, range: nameRange, args: args, session: session, ws: &ws)

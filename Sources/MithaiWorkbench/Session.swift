@@ -195,8 +195,38 @@ public final class Session {
         }
     }
 
+    /// Bloomberg-style mnemonics: `BTCUSDT BOOK` is sugar for a canonical command, which is
+    /// echoed (so the short form teaches the long one) and journaled instead of the mnemonic.
+    static let mnemonics: [String: @Sendable (String) -> String] = [
+        "BOOK": { "book \($0) depth 10" },
+        "DES": { "instrument \($0)" },
+        "GP": { "plot (select px: last px by 1m from trades(\($0))) as line" },
+        "TRADES": { "trades(\($0)) | tail 20" },
+        "QUOTES": { "quotes(\($0)) | tail 20" },
+    ]
+
+    /// The canonical text for `NAME MNEMONIC`, when `statement` is one and NAME is a dataset
+    /// (by name, or by its symbol in any case).
+    func expandMnemonic(_ statement: Statement) -> String? {
+        guard case .pipeline(let p) = statement, p.stages.count == 1, case .command(let c) = p.stages[0],
+              registry.lookup(c.verb) == nil, c.arguments.count == 1, c.arguments[0].label == nil,
+              let word = c.arguments[0].value.word, let expand = Session.mnemonics[word.uppercased()], word == word.uppercased() else { return nil }
+        let datasets = DataCommands.allDatasets(workspace)
+        guard let d = datasets.first(where: { $0.name == c.verb }) ?? datasets.first(where: { $0.instrument.symbol.uppercased() == c.verb.uppercased() })
+        else { return nil }
+        return expand(d.name)
+    }
+
     /// Runs one statement; returns nil on success or the failure's exit code.
     func execute(_ statement: Statement, in source: Source, expectation: ScriptFile.Expectation? = nil) -> ExitCode? {
+        if let canonical = expandMnemonic(statement) {
+            let expanded = Source(canonical, name: source.name, firstLine: source.firstLine + source.line(containing: statement.range.lower).index)
+            let parsed = Parser.parse(expanded)
+            if let first = parsed.statements.first, parsed.statements.count == 1, !parsed.hasErrors {
+                print("→ \(canonical)\n", to: .err)
+                return execute(first, in: expanded, expectation: expectation)
+            }
+        }
         let text = source.slice(statement.range).trimmingCharacters(in: .whitespacesAndNewlines)
         var journalID: Int64?
         if let journal { withJournal { journalID = try journal.begin(text: text) } }
