@@ -76,7 +76,7 @@ final class ProgressRelay: @unchecked Sendable {
     func update(_ fraction: Double) { session.progress?.update(label, fraction: fraction) }
 }
 
-enum DataCommands {
+public enum DataCommands {
     static let formats = DataFormat.allCases.map(\.rawValue)
 
     static let specs: [CommandSpec] = [
@@ -196,7 +196,7 @@ enum DataCommands {
     }
 
     /// `.mithai-cache/` beside the file when that folder is writable, else under the home.
-    static func cacheFolder(for path: String, home: String) -> String {
+    public static func cacheFolder(for path: String, home: String) -> String {
         let dir = (path as NSString).deletingLastPathComponent
         let beside = ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(".mithai-cache")
         if FileManager.default.isWritableFile(atPath: dir.isEmpty ? "." : dir) { return beside }

@@ -7,6 +7,40 @@ struct Mithai: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mithai",
         abstract: "A research workbench for high-frequency trading and market making.",
+        discussion: "`mithai [script] [options]` runs the shell (see `mithai shell --help` for its options).",
+        version: Session.engineVersion,
+        subcommands: [Shell.self, Bench.self],
+        defaultSubcommand: Shell.self)
+}
+
+/// `mithai bench ...`: speed and parity figures as one JSON line each.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks that print one JSON line (compare with ../shared/bench).",
+        subcommands: [Replay.self])
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replays a dataset through the L2 book with no orders; prints speed, memory and the final book digest.")
+        @Argument(help: "Any supported file: Binance capture, LOBSTER, hftbacktest .npz, the bench CSV, ...") var file: String
+        @Option(help: "Tick size (price step).") var tick: String?
+        @Option(help: "Lot size (quantity step).") var lot: String?
+        @Option(help: "Input format (detected when omitted).") var format: String?
+        @Option(help: "Replay this many times and report the median.") var repeats: Int = 1
+        @Flag(help: "Do not use or write the binary cache.") var noCache = false
+
+        func run() throws {
+            let code = Benchmarks.replay(path: file, tick: tick, lot: lot, format: format, repeats: repeats, cache: !noCache)
+            if code != 0 { throw ArgumentParser.ExitCode(code) }
+        }
+    }
+}
+
+/// The shell: interactive, a script, piped input, or -c.
+struct Shell: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shell",
+        abstract: "A research workbench for high-frequency trading and market making.",
         discussion: """
         With no script and a terminal on stdin, starts the interactive shell. Piped input is read \
         as a script: `cat study.mithai | mithai`. Exit status: 0 ok, 1 --verify found a different \
