@@ -8,6 +8,9 @@ public struct BoundArguments: Sendable {
     /// Where each parameter's text is, for carets.
     public var ranges: [String: SourceRange] = [:]
     public var commandRange: SourceRange
+    /// `label=value` options the command does not declare, in order (only for commands that
+    /// accept extra options).
+    public var extra: [(label: String, labelRange: SourceRange, value: Expr)] = []
 
     public func has(_ name: String) -> Bool { values[name] != nil }
 }
@@ -33,6 +36,10 @@ public enum Binder {
             if let label = arg.label {
                 let match = spec.parameters.first { p in
                     p.name == label || { if case .keyword(let w) = p.form { w == label } else { false } }()
+                }
+                if match == nil && spec.acceptsExtraOptions {
+                    bound.extra.append((label, arg.labelRange ?? arg.range, arg.value))
+                    continue
                 }
                 guard let p = match else {
                     let options = spec.parameters.filter { $0.form != .positional }.map(\.name)

@@ -97,13 +97,18 @@ public struct CommandSpec: Sendable {
     public var details: String
     /// Whether the command takes the previous pipe stage's result as input.
     public var takesInput: Bool
+    /// Options not in `parameters` are passed to the handler (in order) instead of being
+    /// rejected: `strategy mm = grid levels=5` validates them against the strategy kind.
+    public var acceptsExtraOptions = false
     /// A `.`-command (talks to the shell); its arguments are plain words.
     public var isDotCommand: Bool
     public var handler: Handler
 
     public init(_ name: String, aliases: [String] = [], category: String, summary: String,
                 parameters: [Parameter] = [], examples: [String], details: String = "",
-                takesInput: Bool = false, isDotCommand: Bool = false, handler: @escaping Handler) {
+                takesInput: Bool = false, acceptsExtraOptions: Bool = false, isDotCommand: Bool = false,
+                handler: @escaping Handler) {
+        self.acceptsExtraOptions = acceptsExtraOptions
         self.name = name
         self.aliases = aliases
         self.category = category

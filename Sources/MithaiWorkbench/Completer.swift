@@ -57,6 +57,14 @@ public enum Completer {
             return queryCandidates(words: words, line: fullLine, session: session)
         }
         guard let spec = registry.lookup(verb) else { return [] }
+        if verb == "strategy" {
+            // After `strategy NAME = `, the kinds; after the kind, its parameters not yet given.
+            if words.last == "=" || (words.count == 2 && !afterEquals) { return Strategies.all.map(\.name) }
+            if let kind = words.dropFirst().compactMap({ Strategies.kind($0) }).first {
+                let given = Set(words.compactMap { $0.split(separator: "=").first.map(String.init) })
+                return kind.parameters.filter { !given.contains($0.name) }.map { $0.name + "=" }
+            }
+        }
         if afterEquals, let key = words.last.map({ String($0.dropLast()) }) ?? nil,
            let p = spec.parameters.first(where: { $0.name == key }) {
             return values(for: p, word: word, session: session)

@@ -21,11 +21,12 @@ public enum Help {
         guard let topic else { return overview(registry) }
         if topic == "syntax" || topic == "language" { return syntax }
         if let spec = registry.lookup(topic) { return page(spec) }
+        if let kind = Strategies.kind(topic) { return Strategies.help(kind) }
         if let setting = Settings.spec(topic) {
             return "setting \(setting.name) (default \(setting.defaultValue.display)): \(setting.summary)\nchange it with: set \(setting.name)=VALUE\n"
         }
         throw .at(ctx.range("topic"), "no help for '\(topic)'",
-                  suggestions: Suggest.names(for: topic, among: registry.allNames + Settings.specs.map(\.name) + ["syntax"]),
+                  suggestions: Suggest.names(for: topic, among: registry.allNames + Settings.specs.map(\.name) + Strategies.all.map(\.name) + ["syntax"]),
                   notes: ["try 'help' for the list of commands"])
     }
 
