@@ -113,7 +113,7 @@ public enum Completer {
         case .path: return paths(word)
         case .choice(let words): return words
         case .bool: return ["on", "off"]
-        case .verb: return session.registry.allNames + Settings.specs.map(\.name) + ["syntax"]
+        case .verb: return session.registry.allNames + Settings.specs.map(\.name) + Strategies.all.map(\.name) + ["syntax"]
         case .setting: return Settings.specs.map { $0.name + "=" }
         case .object(let kind): return ws.names.filter { ws[$0].map { objectKind(of: $0) == kind } ?? false }
         case .name, .word, .value: return ws.names
