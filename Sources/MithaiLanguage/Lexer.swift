@@ -218,6 +218,13 @@ public struct Lexer {
             while isDigit(peek()) { i += 1 }
         }
         if peek() == UInt8(ascii: "%") { i += 1; emit(.percent, from: start); return }
+        // Dimensions such as `1200x700` are one word.
+        if peek() == UInt8(ascii: "x"), isDigit(peek(1)) {
+            i += 1
+            while isDigit(peek()) { i += 1 }
+            emit(.identifier, from: start)
+            return
+        }
         let unitStart = i
         while isLetter(peek()) || peek() == 0xC2 || peek() == 0xB5 { i += 1 }
         let unit = String(decoding: bytes[unitStart..<i], as: UTF8.self)

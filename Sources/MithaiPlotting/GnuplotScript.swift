@@ -111,8 +111,9 @@ public enum GnuplotScript {
                 lines.append("set size 1,\(fmt(height))")
                 lines.append("set tmargin 0.5")
                 lines.append("set bmargin \(p == panels.count - 1 ? "3" : "0.5")")
-                lines.append("set lmargin 8")
-                lines.append("set rmargin 10")
+                let isText: Bool = { if case .text = spec.output { true } else { false } }()
+                lines.append("set lmargin \(isText ? 10 : 8)")
+                lines.append("set rmargin \(isText ? 2 : 10)")
                 if p < panels.count - 1 { lines.append("set format x \"\"") } else { lines.append("unset format") }
                 top -= height
                 if let t = panel.title { lines.append("set title \(quote(t))") } else { lines.append("unset title") }
@@ -129,15 +130,29 @@ public enum GnuplotScript {
 
     static func axes(_ panel: Panel, spec: PlotSpec, isLast: Bool) -> [String] {
         var lines: [String] = []
+        let xs = panel.series.flatMap { $0.columns.first ?? [] }.filter(\.isFinite)
+        let span = (xs.max() ?? 0) - (xs.min() ?? 0)
         if panel.xIsTime {
             lines.append("set xdata time")
             lines.append("set timefmt \"%s\"")
-            let xs = panel.series.flatMap { $0.columns.first ?? [] }.filter(\.isFinite)
-            let span = (xs.max() ?? 0) - (xs.min() ?? 0)
-            let format = span > 3 * 86_400 ? "%m-%d" : span > 2 * 86_400 ? "%m-%d %H:%M" : span > 600 ? "%H:%M" : "%H:%M:%S"
+            // About one tic per 12 characters or 110 pixels, on a round interval.
+            let isText: Bool = { if case .text = spec.output { true } else { false } }()
+            let target = max(2.0, Double(spec.output.pixelWidth) / (isText ? 12 : 110))
+            let nice: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+                                  86400, 172_800, 604_800, 2_592_000, 7_776_000, 31_536_000]
+            let interval = nice.first { span / $0 <= target } ?? nice.last!
+            lines.append("set xtics \(fmt(interval))")
+            let format = interval >= 86400 ? "%Y-%m-%d" : interval >= 60 ? "%H:%M" : "%H:%M:%S"
             if isLast || spec.layout != nil { lines.append("set format x \"\(format)\" timedate") }
         } else {
             lines.append("set xdata")
+            lines.append("set xtics autofreq")
+        }
+        if panel.series.allSatisfy({ $0.name.isEmpty }) { lines.append("unset key") } else { lines.append("set key") }
+        if let candles = panel.series.first(where: { $0.style == .candles }), let x = candles.columns.first, x.count > 1 {
+            var gaps = zip(x.dropFirst(), x).map { $0 - $1 }.filter { $0 > 0 }
+            gaps.sort()
+            if !gaps.isEmpty { lines.append("set boxwidth \(fmt(gaps[gaps.count / 2] * 0.7)) absolute") }
         }
         lines.append(panel.xLabel.map { "set xlabel \(quote($0))" } ?? "unset xlabel")
         if spec.theme == .terminal, case .text = spec.output {

@@ -83,7 +83,9 @@ public enum Binder {
     static func textOf(_ e: Expr) -> String {
         switch e {
         case .name(let n, _), .path(let n, _): n
-        case .literal(let l, _): "\(l)"
+        case .literal(.number(let n), _): n.description
+        case .literal(.string(let s), _): "\"\(s)\""
+        case .literal: "value"
         default: "…"
         }
     }

@@ -19,6 +19,9 @@ set format x ""
 unset title
 set xdata time
 set timefmt "%s"
+set xtics 10
+set key
+set boxwidth 7 absolute
 unset xlabel
 set ylabel "price"
 unset logscale y
@@ -34,7 +37,9 @@ unset format
 unset title
 set xdata time
 set timefmt "%s"
+set xtics 10
 set format x "%H:%M:%S" timedate
+set key
 unset xlabel
 set ylabel "volume"
 unset logscale y

@@ -26,6 +26,9 @@ set format x ""
 unset title
 set xdata time
 set timefmt "%s"
+set xtics 10
+set key
+set boxwidth 7 absolute
 unset xlabel
 set y2label "price"
 unset ylabel
@@ -42,7 +45,9 @@ unset format
 unset title
 set xdata time
 set timefmt "%s"
+set xtics 10
 set format x "%H:%M:%S" timedate
+set key
 unset xlabel
 set y2label "volume"
 unset ylabel

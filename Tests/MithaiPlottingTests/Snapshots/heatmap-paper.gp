@@ -9,6 +9,8 @@ set key top left box lc rgb "#000000"
 set title textcolor rgb "#000000"
 set grid xtics ytics lc rgb "#D0D0D0" lw 1 dt 3
 set xdata
+set xtics autofreq
+set key
 unset xlabel
 unset ylabel
 unset logscale y

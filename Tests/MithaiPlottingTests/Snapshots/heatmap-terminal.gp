@@ -16,6 +16,8 @@ set y2tics textcolor rgb "#BCBCBC" nomirror
 set link y2
 set grid xtics y2tics lc rgb "#303030" lw 1 dt 1
 set xdata
+set xtics autofreq
+set key
 unset xlabel
 unset y2label
 unset ylabel

@@ -11,7 +11,9 @@ set grid xtics ytics lc rgb "#D0D0D0" lw 1 dt 3
 set title "mid"
 set xdata time
 set timefmt "%s"
+set xtics 10
 set format x "%H:%M:%S" timedate
+set key
 set xlabel "time"
 set ylabel "price (USDT)"
 unset logscale y

@@ -18,7 +18,9 @@ set grid xtics y2tics lc rgb "#303030" lw 1 dt 1
 set title "mid"
 set xdata time
 set timefmt "%s"
+set xtics 10
 set format x "%H:%M:%S" timedate
+set key
 set xlabel "time"
 set y2label "price (USDT)"
 unset ylabel

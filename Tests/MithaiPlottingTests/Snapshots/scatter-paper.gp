@@ -8,6 +8,8 @@ set tics nomirror textcolor rgb "#000000"
 set key top left box lc rgb "#000000"
 set title textcolor rgb "#000000"
 set xdata
+set xtics autofreq
+set key
 unset xlabel
 unset ylabel
 unset logscale y

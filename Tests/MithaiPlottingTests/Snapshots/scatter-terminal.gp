@@ -11,6 +11,8 @@ set xlabel textcolor rgb "#BCBCBC"
 set ylabel textcolor rgb "#BCBCBC"
 set y2label textcolor rgb "#BCBCBC"
 set xdata
+set xtics autofreq
+set key
 unset xlabel
 unset ylabel
 unset logscale y
