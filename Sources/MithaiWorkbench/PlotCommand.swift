@@ -31,7 +31,9 @@ enum PlotCommand {
         "plot", aliases: ["chart"], category: "charts",
         summary: "draws a table as a chart: in the terminal, or to a PNG, SVG or PDF file",
         parameters: [
-            Parameter("table", .positional, .value, "the table to draw (or pipe one in)"),
+            Parameter("table", .positional, .value, variadic: true,
+                      "the table to draw (or pipe one in), or a named chart and its objects: " + namedCharts.keys.sorted().joined(separator: ", ")),
+            Parameter("time", .keyword("at"), .time, "the instant of a depth chart"),
             Parameter("kind", .keyword("as"), .choice(kinds), default: "line", "chart kind"),
             Parameter("file", .keyword("to"), .path, "write to FILE.png, .svg or .pdf instead of the terminal"),
             Parameter("x", .option, .word, default: "the time column, else the first", "column for the x axis"),
@@ -51,9 +53,22 @@ enum PlotCommand {
         details: "Times are shown in their column's zone. Long series are reduced per pixel column keeping each column's min and max.",
         takesInput: true, handler: { ctx in try run(&ctx) })
 
+    /// Charts a quant asks for by name, with what they draw.
+    static let namedCharts: [String: String] = [
+        "depth": "bid and ask cumulative depth at an instant: plot depth DATA at TIME",
+        "spread": "bid-ask spread in ticks through time: plot spread DATA",
+        "orderflow": "signed trade flow (buy minus sell volume) per bucket and cumulated: plot orderflow DATA [bucket=10s]",
+        "volume-profile": "traded volume by price: plot volume-profile DATA",
+    ]
+
     static func run(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         let table: Table
         let tableRange = ctx.range("table")
+        let targets = ctx.exprs("table")
+        if let first = targets.first, case .name(let chart, let r) = first, namedCharts[chart] != nil, ctx.workspace[chart] == nil {
+            return try named(chart, range: r, objects: Array(targets.dropFirst()), ctx: &ctx)
+        }
+        if targets.count > 1 { throw .at(ctx.range("table"), "plot draws one table; for several series use y=a,b or by=COLUMN") }
         if let input = ctx.input {
             if ctx.has("table") { throw .at(tableRange, "plot takes either a piped table or a TABLE argument, not both") }
             guard case .table(let t) = input else { throw .at(ctx.verbRange, "plot needs a table, got \(input.kindName)") }
@@ -66,11 +81,16 @@ enum PlotCommand {
         }
         guard table.rowCount > 0 else { throw .at(tableRange, "the table is empty: nothing to plot") }
         let kind = try ctx.choice("kind") ?? "line"
+        return try draw(try panelsFor(table, kind: kind, ctx: &ctx), kind: kind, title: nil, ctx: &ctx)
+    }
+
+    /// Lays out, reduces, draws and records panels.
+    static func draw(_ drawn: [Panel], kind: String, title defaultTitle: String?, ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        var panels = drawn
         let theme = Theme(rawValue: try ctx.choice("theme") ?? ctx.workspace.settings.theme) ?? .terminal
         let output = try outputFor(&ctx)
-        var title: String?
+        var title = defaultTitle
         if let t = try ctx.value("title") { title = t.display }
-        var panels = try panelsFor(table, kind: kind, ctx: &ctx)
         var layout: PlotSpec.Layout?
         if let l = try ctx.word("layout") {
             let parts = l.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -110,6 +130,88 @@ enum PlotCommand {
             return .object(ObjectRef(ChartObject(path: path, description: description, fingerprint: fingerprint, text: nil)))
         }
         return .object(ObjectRef(ChartObject(path: nil, description: description, fingerprint: fingerprint, text: text)))
+    }
+
+    static func named(_ chart: String, range: SourceRange, objects: [Expr], ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        guard objects.count == 1, let target = objects.first else {
+            throw .at(range, "usage: \(namedCharts[chart]!.split(separator: ":").last!.trimmingCharacters(in: .whitespaces))")
+        }
+        if case .name(let n, let r) = target, ctx.workspace[n] == nil {
+            let known = DataCommands.allDatasets(ctx.workspace).map(\.name)
+            throw .at(r, "no dataset named '\(n)'", suggestions: Suggest.names(for: n, among: known))
+        }
+        let d = try DataCommands.datasetObject(try ctx.session.evaluate(target, in: &ctx.workspace), range: target.range)
+        let tick = d.instrument.tickSize.doubleValue
+        switch chart {
+        case "depth":
+            var levels = 50
+            if let l = try ctx.integer("bins") { levels = l }
+            var options: [Argument] = [Argument(value: target, range: target.range)]
+            if let t = ctx.exprs("time").first { options.append(Argument(label: "at", value: t, range: t.range)) }
+            options.append(Argument(label: "levels", value: .literal(.number(DecimalLiteral(mantissa: Int64(levels), scale: 0)), range), range: range))
+            guard case .table(let ladder) = try TableFunctions.call("depth", nameRange: range, args: options, session: ctx.session, ws: &ctx.workspace),
+                  let bid = numbers(ladder.column(named: "bid")!)?.values, let bidQty = numbers(ladder.column(named: "bid_qty")!)?.values,
+                  let ask = numbers(ladder.column(named: "ask")!)?.values, let askQty = numbers(ladder.column(named: "ask_qty")!)?.values
+            else { throw .internal("depth ladder") }
+            func cumulative(_ px: [Double], _ q: [Double]) -> ([Double], [Double]) {
+                var xs: [Double] = [], ys: [Double] = [], total = 0.0
+                for (p, v) in zip(px, q) where p.isFinite && v.isFinite { total += v; xs.append(p); ys.append(total) }
+                return (xs, ys)
+            }
+            let (bx, by) = cumulative(bid, bidQty), (ax, ay) = cumulative(ask, askQty)
+            guard !bx.isEmpty || !ax.isEmpty else { throw .at(range, "the book of \(d.name) is empty at that time") }
+            let at = ctx.has("time") ? " at " + (ctx.session.currentSource?.slice(ctx.exprs("time")[0].range) ?? "") : ""
+            return try draw([Panel(xLabel: "price (\(d.instrument.currency))", yLabel: "cumulative size",
+                                   series: [Series(name: "bids", style: .step, columns: [bx.reversed(), by.reversed()], colorIndex: 2),
+                                            Series(name: "asks", style: .step, columns: [ax, ay], colorIndex: 4)])],
+                            kind: "depth", title: "\(d.instrument.symbol) depth\(at)", ctx: &ctx)
+        case "spread":
+            let q = try TableFunctions.quotes(d, session: ctx.session)
+            guard let (ts, _) = numbers(q.column(named: "ts")!), let (b, _) = numbers(q.column(named: "bid")!),
+                  let (a, _) = numbers(q.column(named: "ask")!), !ts.isEmpty else { throw .at(range, "\(d.name) has no quotes") }
+            let spread = zip(a, b).map { ($0 - $1) / tick }
+            return try draw([Panel(yLabel: "spread (ticks)", xIsTime: true, series: [Series(name: "spread", style: .step, columns: [ts, spread])])],
+                            kind: "spread", title: "\(d.instrument.symbol) bid-ask spread", ctx: &ctx)
+        case "orderflow":
+            let t = TableFunctions.trades(d, session: ctx.session)
+            guard t.rowCount > 0, case .timestamp(let ts, _) = t.column(named: "ts")!.data, case .text(let side) = t.column(named: "side")!.data,
+                  let (qty, _) = numbers(t.column(named: "qty")!) else { throw .at(range, "\(d.name) has no trades") }
+            // About 120 buckets, on a round duration.
+            let span = d.span.map { $0.upperBound - $0.lowerBound } ?? Time.second
+            let rounds: [Int64] = [1, 10, 100, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 300_000, 900_000, 3_600_000]
+            let bucket = (rounds.first { span / ($0 * Time.millisecond) <= 120 } ?? 3_600_000) * Time.millisecond
+            var keys: [Int64] = [], flow: [Double] = []
+            for i in 0..<t.rowCount {
+                let k = ts[i] / bucket * bucket
+                let signed = side[i] == "buy" ? qty[i] : side[i] == "sell" ? -qty[i] : 0
+                if keys.last == k { flow[flow.count - 1] += signed } else { keys.append(k); flow.append(signed) }
+            }
+            let offset = { (ns: Int64) in Double(ns) / 1e9 + Double(Format.utcOffset(ns, zone: d.zone)) }
+            let xs = keys.map(offset)
+            var cumulative: [Double] = []
+            var total = 0.0
+            for f in flow { total += f; cumulative.append(total) }
+            let width = Array(repeating: Double(bucket) / 1e9 * 0.8, count: xs.count)
+            return try draw([Panel(yLabel: "buy - sell (\(Format.duration(bucket)))", xIsTime: true,
+                                   series: [Series(name: "", style: .boxes, columns: [xs, flow, width], colorIndex: 1)], weight: 2),
+                             Panel(yLabel: "cumulative", xIsTime: true, series: [Series(name: "", style: .line, columns: [xs, cumulative])], weight: 1)],
+                            kind: "orderflow", title: "\(d.instrument.symbol) order flow", ctx: &ctx)
+        default: // volume-profile
+            let t = TableFunctions.trades(d, session: ctx.session)
+            guard let (px, _) = numbers(t.column(named: "px")!), let (qty, _) = numbers(t.column(named: "qty")!), !px.isEmpty else {
+                throw .at(range, "\(d.name) has no trades")
+            }
+            let bins = try ctx.integer("bins") ?? 60
+            let lo = px.min()!, hi = px.max()!
+            let width = max(tick, ((hi - lo) / Double(bins) / tick).rounded(.up) * tick)
+            var volume: [Double: Double] = [:]
+            for (p, q) in zip(px, qty) { volume[lo + ((p - lo) / width).rounded(.down) * width, default: 0] += q }
+            let keys = volume.keys.sorted()
+            return try draw([Panel(xLabel: "price (\(d.instrument.currency))", yLabel: "volume",
+                                   series: [Series(name: "", style: .boxes, columns: [keys.map { $0 + width / 2 }, keys.map { volume[$0]! },
+                                                                                      Array(repeating: width * 0.9, count: keys.count)])])],
+                            kind: "volume-profile", title: "\(d.instrument.symbol) volume by price", ctx: &ctx)
+        }
     }
 
     static func fingerprintOf(_ plot: PlotSpec, kind: String) -> String {
