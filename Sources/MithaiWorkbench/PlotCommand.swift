@@ -1,6 +1,7 @@
 import Foundation
 public import MithaiLanguage
 import MithaiPlotting
+import MithaiEngine
 
 /// A chart the session drew: shows where it went; its digest covers the chart's data, kind
 /// and theme (so `--verify` compares figures by their data, not their bytes).
