@@ -61,6 +61,10 @@ public enum DatasetLoader {
         case .lobster:
             let (source, _) = try LobsterReader.source(path: sources[0])
             builder = try LobsterReader(source: source, options: options, control: control).read()
+        case .npz:
+            builder = try NpzReader(file: InputFile(path: sources[0]), options: options, control: control).read()
+        case .benchCSV:
+            builder = try BenchCSVReader(file: InputFile(path: sources[0]), options: options, control: control).read()
         default:
             throw DataError(file: sources[0], "reading \(format) is not implemented yet")
         }
