@@ -58,6 +58,13 @@ public enum DatasetLoader {
         switch format {
         case .binance:
             builder = try BinanceReader(file: InputFile(path: sources[0]), options: options, control: control).read()
+        case .lobster:
+            let (source, _) = try LobsterReader.source(path: sources[0])
+            builder = try LobsterReader(source: source, options: options, control: control).read()
+        case .npz:
+            builder = try NpzReader(file: InputFile(path: sources[0]), options: options, control: control).read()
+        case .benchCSV:
+            builder = try BenchCSVReader(file: InputFile(path: sources[0]), options: options, control: control).read()
         default:
             throw DataError(file: sources[0], "reading \(format) is not implemented yet")
         }
@@ -66,7 +73,10 @@ public enum DatasetLoader {
 
     /// The files a load of `path` reads (LOBSTER pairs a message file with its order-book file).
     static func sourceFiles(path: String, format: DataFormat) throws -> [String] {
-        [path]
+        switch format {
+        case .lobster: return try LobsterReader.source(path: path).files
+        default: return [path]
+        }
     }
 
     /// SHA-256 of the files' bytes, in order, as lowercase hex.

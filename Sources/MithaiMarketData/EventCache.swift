@@ -20,7 +20,9 @@ import Glibc
 ///     88  header checksum             UInt64 (over bytes [0, header length), this field as 0)
 ///     96  metadata: strings (UInt32 length + UTF-8) and counts, see `Metadata`
 ///     …   zero padding to the events offset
-///         events   32 bytes each (`Event`'s in-memory layout)
+///         events   32 bytes each (`Event`'s in-memory layout; `kind` and `side` are stored
+///                  as Swift's enum tags, i.e. case indices in declaration order — pinned by a
+///                  test; reordering cases requires a new layout version)
 ///         bars     64 bytes each (`Bar`)
 ///         ids      8 bytes each (original order ids)
 ///
@@ -167,19 +169,20 @@ enum EventCache {
         guard payload.value == u64(80) else { return nil }
         var reader = ByteReader(raw: raw, position: fixedHeader, end: headerLength)
         guard let metadata = Metadata.read(&reader) else { return nil }
-        // Every enum byte must be valid before the memory is viewed as `Event`s.
-        let kinds = validKinds()
-        var counts = EventCounts()
-        var tally = [Int](repeating: 0, count: 256)
+        // Every enum byte must be a valid tag before the memory is viewed as `Event`s. Swift
+        // stores a payload-free enum as its case index in declaration order (one byte).
+        let kindCount = UInt8(EventKind.allCases.count)
+        let sideCount = UInt8(Side.allCases.count)
+        var tally = [Int](repeating: 0, count: Int(kindCount))
         var p = eventsOffset
         for _ in 0..<eventCount {
             let kind = raw[p + 28]
-            let side = Int8(bitPattern: raw[p + 29])
-            guard kinds[Int(kind)], side >= -1 && side <= 1 else { return nil }
+            guard kind < kindCount, raw[p + 29] < sideCount else { return nil }
             tally[Int(kind)] &+= 1
             p += 32
         }
-        for k in EventKind.allCases { counts[k] = tally[Int(k.rawValue)] }
+        var counts = EventCounts()
+        for (tag, kind) in EventKind.allCases.enumerated() { counts[kind] = tally[tag] }
         let events = UnsafeBufferPointer(start: (base + eventsOffset).assumingMemoryBound(to: Event.self), count: eventCount)
         var bars = [Bar](repeating: Bar(time: 0, open: 0, high: 0, low: 0, close: 0), count: barCount)
         bars.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[barsOffset..<idsOffset])) }
@@ -190,12 +193,6 @@ enum EventCache {
         return Dataset(instrument: metadata.instrument, format: metadata.format, sources: metadata.sources,
                        contentHash: metadata.contentHash, baseTick: baseTick, storage: storage, bars: bars, counts: counts,
                        originalOrderIDs: ids, notes: metadata.notes, loadedFromCache: true)
-    }
-
-    static func validKinds() -> [Bool] {
-        var table = [Bool](repeating: false, count: 256)
-        for k in EventKind.allCases { table[Int(k.rawValue)] = true }
-        return table
     }
 
     /// The header's variable part.

@@ -127,14 +127,19 @@ struct StepScaler {
     }
 }
 
-/// Infers a decimal step (10^-k) from sample values: the finest normalised precision seen.
+/// Infers a decimal step (10^-k) from sample values: the finest precision seen, either as
+/// written (files that print every value with the step's decimals) or normalised (feeds that
+/// pad with zeros, e.g. Binance's "61800.20" for a 0.1 tick).
 struct StepInference {
     private(set) var maxScale: Int8 = -1
     private(set) var samples = 0
+    var normalize = true
+
+    init(normalize: Bool = true) { self.normalize = normalize }
 
     mutating func observe(_ value: ExactDecimal) {
-        let n = value.normalized()
-        if n.mantissa != 0 && n.scale > maxScale { maxScale = n.scale }
+        let n = normalize ? value.normalized() : value
+        if (n.mantissa != 0 || !normalize) && n.scale > maxScale { maxScale = n.scale }
         samples += 1
     }
 
