@@ -1,0 +1,265 @@
+/// A trading strategy driven by a backtest. It acts at decision times through the `Trader`
+/// (its local view: book, orders, position) and learns of fills when they reach it.
+public protocol Strategy {
+    /// Called at each decision time `t0 + k × interval` (k = 1, 2, ...), after every event and
+    /// response stamped at or before it has been processed.
+    mutating func decide(_ trader: inout Trader)
+    /// Called when a fill reaches the strategy (local time), before any later decision.
+    mutating func didFill(_ fill: Fill)
+}
+
+extension Strategy {
+    public mutating func didFill(_ fill: Fill) {}
+}
+
+/// Settings of a backtest run that are not models.
+public struct BacktestSettings: Sendable, Equatable {
+    /// Time between decisions (ns). hftbacktest's `elapse(interval)`.
+    public var decisionInterval: Nanos
+    /// Record an equity point every this many decisions (1 = every decision; 0 = never).
+    public var equityEvery: Int
+    /// Check the exchange's and the ledger's invariants after every step (slow; for tests).
+    public var checkInvariants: Bool
+
+    public init(decisionInterval: Nanos = 100 * Time.millisecond, equityEvery: Int = 1, checkInvariants: Bool = false) {
+        precondition(decisionInterval > 0, "decision interval must be positive")
+        self.decisionInterval = decisionInterval
+        self.equityEvery = equityEvery
+        self.checkInvariants = checkInvariants
+    }
+}
+
+/// One point of the equity curve, recorded at a decision time from the strategy's view.
+public struct EquityPoint: Sendable, BitwiseCopyable, Equatable {
+    /// Local time (ns).
+    public var time: Nanos
+    /// Best bid + best ask (half ticks) of the strategy's book; 0 when a side is empty (then the
+    /// last valid mark is used for the money figures).
+    public var markHalfTicks: Int64
+    public var position: Lots
+    public var cash: Money
+    public var fees: Money
+    /// cash + mark(position) - fees.
+    public var equity: Money
+    /// Number of fills so far.
+    public var fills: Int32
+}
+
+/// Everything a run produced. Money is in `valuation.scale` units.
+public struct BacktestResult: Sendable {
+    public var valuation: Valuation
+    public var settings: BacktestSettings
+    /// First timestamp (hftbacktest's t0: the earliest of the first exchange and local events)
+    /// and the last decision time.
+    public var startTime: Nanos
+    public var endTime: Nanos
+    /// Decisions the strategy made.
+    public var steps: Int
+    /// Market events processed by the exchange side and by the local side.
+    public var exchangeEvents: Int
+    public var localEvents: Int
+    public var fills: ContiguousArray<Fill>
+    public var orders: ContiguousArray<OrderRecord>
+    public var equity: ContiguousArray<EquityPoint>
+    public var counters: RequestCounters
+    /// Final state as the strategy sees it.
+    public var position: Lots
+    public var cash: Money
+    public var fees: Money
+    public var realized: Money
+    public var tradedValue: Money
+    public var tradedQuantity: Lots
+    /// Best bid + best ask (half ticks) of the strategy's book at the end; 0 if a side is empty.
+    public var finalMarkHalfTicks: Int64
+    /// What the exchange produced (equal to the strategy's totals once every response arrived).
+    public var exchangeTotals: ExchangeTotals
+    /// Tick-to-order times in simulated time: for each request, its local send time minus the
+    /// local time of the last market event the strategy had seen (ns).
+    public var tickToOrder: LatencyHistogram
+    /// Order round trips in simulated time: local time of each response minus the local send
+    /// time of the request it answers (ns).
+    public var orderRoundTrip: LatencyHistogram
+
+    /// P&L before fees marked at the final mid: cash + mark(position).
+    public var grossPnL: Money { cash + valuation.mark(position: position, halfTicks: finalMarkHalfTicks) }
+    /// P&L after fees.
+    public var netPnL: Money { grossPnL - fees }
+}
+
+/// A backtest: an exchange processor at exchange time, a trader (the strategy's side) at local
+/// time, and two latency-delayed order buses between them, interleaved exactly as hftbacktest
+/// does (see docs/BACKTEST.md, *Two timelines*).
+///
+/// Each step, the earliest of four things happens; at equal times the order is: a market event
+/// reaching the strategy, a response reaching the strategy, a market event at the exchange, a
+/// request reaching the exchange. The strategy decides at `t0 + k × interval` once everything
+/// stamped at or before that time has happened; the run ends when nothing is left to happen.
+public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable {
+    public private(set) var exchange: Exchange
+    public private(set) var trader: Trader
+    public private(set) var latency: Latency
+    public let settings: BacktestSettings
+    var toExchange = MessageQueue()
+    var toLocal = MessageQueue()
+    var exchangeCursor = 0
+    var localCursor = 0
+    var tickToOrder = LatencyHistogram()
+    var roundTrip = LatencyHistogram()
+
+    public init(exchange: Exchange, trader: Trader, latency: Latency, settings: BacktestSettings) {
+        self.exchange = exchange
+        self.trader = trader
+        self.latency = latency
+        self.settings = settings
+    }
+
+    /// Runs `strategy` over the feeds. `exchangeFeed` is the events the exchange sees, in
+    /// exchange-time order; `localFeed` the events the strategy sees, in local-time order. For
+    /// an ordinary dataset both are the same array (its exchange times must then not decrease;
+    /// see `Backtest.exchangeOrder`).
+    public mutating func run<S: Strategy>(_ strategy: inout S, exchangeFeed: UnsafeBufferPointer<Event>,
+                                          localFeed: UnsafeBufferPointer<Event>) -> BacktestResult
+    {
+        exchangeCursor = 0
+        localCursor = 0
+        let firstExchange = exchangeFeed.isEmpty ? Nanos.max : exchangeFeed[0].exchTime
+        let firstLocal = localFeed.isEmpty ? Nanos.max : localFeed[0].localTime
+        let t0 = min(firstExchange, firstLocal)
+        var equity = ContiguousArray<EquityPoint>()
+        var steps = 0
+        var now = t0
+        var lastMark: Int64 = 0
+        if t0 != Nanos.max {
+            _ = advance(to: t0, &strategy, exchangeFeed, localFeed)
+            while true {
+                let target = now + settings.decisionInterval
+                if !advance(to: target, &strategy, exchangeFeed, localFeed) { break }
+                now = target
+                trader.time = now
+                strategy.decide(&trader)
+                sendRequests()
+                steps += 1
+                if let m = trader.midHalfTicks { lastMark = m }
+                if settings.equityEvery > 0 && steps % settings.equityEvery == 0 {
+                    let l = trader.ledger
+                    equity.append(EquityPoint(time: now, markHalfTicks: trader.midHalfTicks ?? 0, position: l.position,
+                                              cash: l.cash, fees: l.fees,
+                                              equity: l.equity(markHalfTicks: lastMark), fills: Int32(l.fillCount)))
+                }
+                if settings.checkInvariants {
+                    exchange.checkInvariants()
+                    trader.ledger.checkInvariants()
+                }
+            }
+        }
+        let l = trader.ledger
+        return BacktestResult(valuation: l.valuation, settings: settings, startTime: t0 == Nanos.max ? 0 : t0,
+                              endTime: now == Nanos.max ? 0 : now, steps: steps,
+                              exchangeEvents: exchangeCursor, localEvents: localCursor, fills: trader.fills,
+                              orders: trader.orderRecords, equity: equity, counters: trader.counters,
+                              position: l.position, cash: l.cash, fees: l.fees, realized: l.realized,
+                              tradedValue: l.tradedValue, tradedQuantity: l.tradedQuantity,
+                              finalMarkHalfTicks: trader.midHalfTicks ?? 0, exchangeTotals: exchange.totals,
+                              tickToOrder: tickToOrder, orderRoundTrip: roundTrip)
+    }
+
+    /// Processes everything stamped at or before `target`. Returns false when nothing is left
+    /// (no events, no message in flight): hftbacktest's `EndOfData`.
+    @inline(__always)
+    mutating func advance<S: Strategy>(to target: Nanos, _ strategy: inout S, _ exchangeFeed: UnsafeBufferPointer<Event>,
+                                       _ localFeed: UnsafeBufferPointer<Event>) -> Bool
+    {
+        let exchangeCount = exchangeFeed.count
+        let localCount = localFeed.count
+        while true {
+            let tLocalData = localCursor < localCount ? localFeed[localCursor].localTime : Nanos.max
+            let tLocalOrder = toLocal.nextTime
+            let tExchangeData = exchangeCursor < exchangeCount ? exchangeFeed[exchangeCursor].exchTime : Nanos.max
+            let tExchangeOrder = toExchange.nextTime
+            // Earliest first; ties: local data, local order, exchange data, exchange order.
+            var t = tLocalData
+            var which = 0
+            if tLocalOrder < t { t = tLocalOrder; which = 1 }
+            if tExchangeData < t { t = tExchangeData; which = 2 }
+            if tExchangeOrder < t { t = tExchangeOrder; which = 3 }
+            if t == Nanos.max { return false }
+            if t > target { return true }
+            switch which {
+            case 0:
+                trader.apply(localFeed[localCursor])
+                localCursor &+= 1
+                // Run of local events before anything else can happen.
+                let limit = min(min(tLocalOrder, tExchangeOrder), target)
+                let exLimit = tExchangeData
+                while localCursor < localCount {
+                    let lt = localFeed[localCursor].localTime
+                    if lt > limit || lt > exLimit { break }
+                    trader.apply(localFeed[localCursor])
+                    localCursor &+= 1
+                }
+            case 1:
+                trader.time = t
+                let m = toLocal.pop()
+                if m.requestTime > 0 && (m.answers == .new || m.answers == .cancel || m.answers == .modify) {
+                    roundTrip.record(t - m.requestTime)
+                }
+                if let f = trader.receive(m, at: t) { strategy.didFill(f) }
+            case 2:
+                exchange.process(exchangeFeed[exchangeCursor])
+                exchangeCursor &+= 1
+                if !exchange.outbox.isEmpty { sendResponses() }
+            default:
+                let m = toExchange.pop()
+                exchange.receive(m, at: t)
+                if !exchange.outbox.isEmpty { sendResponses() }
+            }
+        }
+    }
+
+    /// Moves the exchange's responses onto the bus to the strategy, after the response latency.
+    private mutating func sendResponses() {
+        for m in exchange.outbox {
+            let lat = latency.response(at: m.exchangeTime)
+            toLocal.push(m, at: m.exchangeTime + lat)
+        }
+        exchange.outbox.removeAll(keepingCapacity: true)
+    }
+
+    /// Moves the strategy's requests onto the bus to the exchange, after the entry latency (or
+    /// back to the strategy, rejected, when the latency model says the venue drops them).
+    private mutating func sendRequests() {
+        let now = trader.time
+        let sinceTick = now - trader.lastEventTime
+        for m in trader.outbox {
+            tickToOrder.record(sinceTick)
+            let lat = latency.entry(at: now)
+            if lat < 0 {
+                var r = m
+                r.answers = m.kind
+                r.kind = .reject
+                r.reason = .venueRejected
+                toLocal.push(r, at: now - lat)
+            } else {
+                toExchange.push(m, at: now + lat)
+            }
+        }
+        trader.outbox.removeAll(keepingCapacity: true)
+    }
+
+    /// Indices of `events` in exchange-time order (stable), or nil when the exchange times never
+    /// decrease (then the array can serve both sides as is). Build the exchange feed from it
+    /// when a dataset's exchange times are out of order.
+    public static func exchangeOrder(_ events: UnsafeBufferPointer<Event>) -> [Int]? {
+        var sorted = true
+        var i = 1
+        while i < events.count {
+            if events[i].exchTime < events[i - 1].exchTime { sorted = false; break }
+            i += 1
+        }
+        if sorted { return nil }
+        return Array(events.indices).sorted { a, b in
+            let x = events[a].exchTime, y = events[b].exchTime
+            return x != y ? x < y : a < b
+        }
+    }
+}
