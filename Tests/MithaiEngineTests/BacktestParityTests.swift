@@ -5,15 +5,8 @@ import Testing
 /// The reference's output for one data file (Fixtures/reference/*.json, written by
 /// `Fixtures/reference/grid_fills.py DATA.npz` on hftbacktest 2.4.4).
 struct ReferenceRun: Decodable {
-    struct ReferenceFill: Decodable, Hashable {
-        var exch_ts: Int64
-        var side: Int
-        var price_tick: Int64
-        var lots: Int64
-        var maker: Int
-        var order_id: UInt64
-        var seen_at: Int64
-    }
+    /// [exch_ts, side (1/-1), price_tick, lots, maker (1/0), order_id, seen_at]
+    typealias ReferenceFill = [Int64]
     var steps: Int
     var submitted_buy: Int
     var submitted_sell: Int
@@ -55,7 +48,7 @@ func expectParity(_ o: BenchGrid.Outcome, _ ref: ReferenceRun, absoluteTicks bas
     let seen = r.fills.filter { $0.localTime <= r.endTime }
     func key(_ t: Int64, _ s: Int, _ p: Int64, _ q: Int64, _ m: Int) -> String { "\(t) \(s) \(p) \(q) \(m)" }
     let ours = seen.map { key($0.exchangeTime, $0.side == .buy ? 1 : -1, $0.price, $0.quantity, $0.isMaker ? 1 : 0) }.sorted()
-    let theirs = ref.fills.map { key($0.exch_ts, $0.side, $0.price_tick, $0.lots, $0.maker) }.sorted()
+    let theirs = ref.fills.map { key($0[0], Int($0[1]), $0[2], $0[3], Int($0[4])) }.sorted()
     #expect(ours.count == theirs.count)
     if ours != theirs {
         let a = Set(ours), b = Set(theirs)
@@ -78,5 +71,42 @@ struct BacktestParityTests {
         #expect(six(o.result.grossPnL) == "-2.420000")
         #expect(six(o.result.fees) == "-5.999325")
         #expect(six(o.result.netPnL) == "3.579325")
+    }
+
+    /// The 5,000,000-event synthetic file (shared/bench/hftbacktest/setup.sh). README targets:
+    /// 6,597 fills, final position -4.5, P&L gross +830.975, fees -1,982.003, net +2,812.978.
+    @Test(.enabled(if: BenchData.exists(BenchData.dataDirectory + "/btcusdt_synth.npz"),
+                   "needs /tmp/mithai-bench/data/btcusdt_synth.npz (run shared/bench/hftbacktest/setup.sh)"))
+    func synthetic5M() throws {
+        let feed = try BenchData.loadNPZ(BenchData.dataDirectory + "/btcusdt_synth.npz")
+        #expect(feed.exchange.count == 5_000_000)
+        #expect(feed.local == nil)
+        let ref = try ReferenceRun.load("synth_grid.json")
+        let o = BenchGrid.run(feed)
+        expectParity(o, ref)
+        #expect(o.result.fills.count == 6_597)
+        #expect(o.result.position == -4_500)
+        #expect(six(o.result.grossPnL) == "830.975000")
+        #expect(six(o.result.fees) == "-1982.002845")
+        #expect(six(o.result.netPnL) == "2812.977845")
+    }
+
+    /// The real Binance USD-M BTCUSDT capture converted by hftbacktest (exchange-only and
+    /// local-only rows where its converter reordered them). README targets: 1,055 fills,
+    /// final position -1.3, P&L gross -925.275, fees -325.463, net -599.812.
+    @Test(.enabled(if: BenchData.exists(BenchData.dataDirectory + "/usdm_btcusdt_20240808.npz"),
+                   "needs /tmp/mithai-bench/data/usdm_btcusdt_20240808.npz (run shared/bench/hftbacktest/setup.sh)"))
+    func realBinanceCapture() throws {
+        let feed = try BenchData.loadNPZ(BenchData.dataDirectory + "/usdm_btcusdt_20240808.npz")
+        #expect(feed.exchange.count == 466_836)
+        #expect(feed.local?.count == 466_836)
+        let ref = try ReferenceRun.load("real_grid.json")
+        let o = BenchGrid.run(feed)
+        expectParity(o, ref)
+        #expect(o.result.fills.count == 1_055)
+        #expect(o.result.position == -1_300)
+        #expect(six(o.result.grossPnL) == "-925.275000")
+        #expect(six(o.result.fees) == "-325.462580")
+        #expect(six(o.result.netPnL) == "-599.812420")
     }
 }

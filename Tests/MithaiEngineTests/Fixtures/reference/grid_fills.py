@@ -6,9 +6,9 @@ constant latency 10 ms / 10 ms, maker -0.5 bp, taker 7 bp, tick 0.1, lot 0.001, 
 depth +-50% of the first price, decisions at t0 + k x 100 ms) and, at every step, collects the
 orders that became FILLED since the previous step (before `clear_inactive_orders` drops them).
 
-Prints one JSON object: the final summary (as bench_grid.py reports it) and every fill
-(exchange timestamp, side, price ticks, quantity lots, maker, order id, step timestamp at
-which the strategy first saw it).
+Prints one JSON object: the final summary (as bench_grid.py reports it) and every fill the
+strategy saw, as rows [exchange timestamp, side (1/-1), price ticks, lots, maker (1/0), order id,
+step timestamp at which the strategy first saw it].
 
 Usage (after shared/bench/hftbacktest/setup.sh):
   /tmp/mithai-bench/venv/bin/python grid_fills.py DATA.npz > OUT.json
@@ -119,15 +119,17 @@ def main():
     n, steps, n_buy, n_sell, n_cancel = gridtrading(hbt, out, 20.0, 10.0)
     pos, bal, fee, ntr, vol, val, bb, ba, ts = final_state(hbt)
     mid = (bb + ba) / 2.0
-    fills = [dict(exch_ts=int(r[0]), side=int(r[1]), price_tick=int(r[2]), lots=int(r[3]), maker=int(r[4]),
-                  order_id=int(r[5]), seen_at=int(r[6])) for r in out[:n]]
+    # [exch_ts, side (1 buy, -1 sell), price ticks, lots, maker (1/0), order id, step seen at]
+    fills = [[int(x) for x in r] for r in out[:n]]
     print(json.dumps({
         'data': path, 'steps': steps, 'submitted_buy': n_buy, 'submitted_sell': n_sell, 'cancels': n_cancel,
         'final_position': round(pos, 6), 'num_fills': int(ntr), 'balance': round(bal, 6), 'fee': round(fee, 6),
         'trading_volume': round(vol, 6), 'trading_value': round(val, 4), 'final_mid': mid, 'final_ts': int(ts),
         'pnl_gross_marked_to_mid': round(bal + pos * mid, 6), 'pnl_net_of_fees': round(bal + pos * mid - fee, 6),
-        'fills_seen_by_strategy': len(fills), 'fills': fills,
-    }))
+        'fills_seen_by_strategy': len(fills),
+        'fill_columns': ['exch_ts', 'side', 'price_tick', 'lots', 'maker', 'order_id', 'seen_at'],
+        'fills': fills,
+    }, separators=(',', ':')))
 
 
 if __name__ == '__main__':
