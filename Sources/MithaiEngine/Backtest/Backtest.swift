@@ -79,6 +79,8 @@ public struct BacktestResult: Sendable {
     /// Order round trips in simulated time: local time of each response minus the local send
     /// time of the request it answers (ns).
     public var orderRoundTrip: LatencyHistogram
+    /// True when `shouldContinue` stopped the run before the data ended.
+    public var stoppedEarly: Bool
 
     /// P&L before fees marked at the final mid: cash + mark(position).
     public var grossPnL: Money { cash + valuation.mark(position: position, halfTicks: finalMarkHalfTicks) }
@@ -116,10 +118,13 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
     /// Runs `strategy` over the feeds. `exchangeFeed` is the events the exchange sees, in
     /// exchange-time order; `localFeed` the events the strategy sees, in local-time order. For
     /// an ordinary dataset both are the same array (its exchange times must then not decrease;
-    /// see `Backtest.exchangeOrder`).
+    /// see `Backtest.exchangeOrder`). `shouldContinue` is asked every `checkEvery` decisions
+    /// with the current local time; false stops the run early (`BacktestResult.stoppedEarly`).
     public mutating func run<S: Strategy>(_ strategy: inout S, exchangeFeed: UnsafeBufferPointer<Event>,
-                                          localFeed: UnsafeBufferPointer<Event>) -> BacktestResult
+                                          localFeed: UnsafeBufferPointer<Event>, checkEvery: Int = 10_000,
+                                          shouldContinue: ((Nanos) -> Bool)? = nil) -> BacktestResult
     {
+        var stopped = false
         exchangeCursor = 0
         localCursor = 0
         let firstExchange = exchangeFeed.isEmpty ? Nanos.max : exchangeFeed[0].exchTime
@@ -150,6 +155,10 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                     exchange.checkInvariants()
                     trader.ledger.checkInvariants()
                 }
+                if let ask = shouldContinue, checkEvery > 0, steps % checkEvery == 0, !ask(now) {
+                    stopped = true
+                    break
+                }
             }
         }
         let l = trader.ledger
@@ -160,11 +169,16 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                               position: l.position, cash: l.cash, fees: l.fees, realized: l.realized,
                               tradedValue: l.tradedValue, tradedQuantity: l.tradedQuantity,
                               finalMarkHalfTicks: trader.midHalfTicks ?? 0, exchangeTotals: exchange.totals,
-                              tickToOrder: tickToOrder, orderRoundTrip: roundTrip)
+                              tickToOrder: tickToOrder, orderRoundTrip: roundTrip, stoppedEarly: stopped)
     }
 
     /// Processes everything stamped at or before `target`. Returns false when nothing is left
     /// (no events, no message in flight): hftbacktest's `EndOfData`.
+    ///
+    /// Between order messages the two data streams are merged directly: a local event at time
+    /// `lt` runs when `lt <= ` every other pending time (local data wins ties); an exchange event
+    /// at `et` runs when it is earlier than the next response to the strategy and no later than
+    /// the next local event, the next request to the exchange and `target`.
     @inline(__always)
     mutating func advance<S: Strategy>(to target: Nanos, _ strategy: inout S, _ exchangeFeed: UnsafeBufferPointer<Event>,
                                        _ localFeed: UnsafeBufferPointer<Event>) -> Bool
@@ -172,11 +186,38 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
         let exchangeCount = exchangeFeed.count
         let localCount = localFeed.count
         while true {
-            let tLocalData = localCursor < localCount ? localFeed[localCursor].localTime : Nanos.max
-            let tLocalOrder = toLocal.nextTime
-            let tExchangeData = exchangeCursor < exchangeCount ? exchangeFeed[exchangeCursor].exchTime : Nanos.max
+            var tLocalOrder = toLocal.nextTime
             let tExchangeOrder = toExchange.nextTime
-            // Earliest first; ties: local data, local order, exchange data, exchange order.
+            // Data runs until the next message (or the target).
+            let localLimit = min(min(tLocalOrder, tExchangeOrder), target)
+            var exchangeLimit = min(min(tLocalOrder &- 1, tExchangeOrder), target)
+            var li = localCursor
+            var ei = exchangeCursor
+            while true {
+                let lt = li < localCount ? localFeed[li].localTime : Nanos.max
+                let et = ei < exchangeCount ? exchangeFeed[ei].exchTime : Nanos.max
+                if lt <= et {
+                    if lt > localLimit { break }
+                    trader.apply(localFeed[li])
+                    li &+= 1
+                } else {
+                    if et > exchangeLimit { break }
+                    exchange.process(exchangeFeed[ei])
+                    ei &+= 1
+                    if !exchange.outbox.isEmpty {
+                        sendResponses()
+                        // A response may now be the next thing to happen.
+                        tLocalOrder = toLocal.nextTime
+                        if tLocalOrder <= localLimit { break }
+                        exchangeLimit = min(exchangeLimit, tLocalOrder &- 1)
+                    }
+                }
+            }
+            localCursor = li
+            exchangeCursor = ei
+            // The earliest of the four, with ties in hftbacktest's order.
+            let tLocalData = li < localCount ? localFeed[li].localTime : Nanos.max
+            let tExchangeData = ei < exchangeCount ? exchangeFeed[ei].exchTime : Nanos.max
             var t = tLocalData
             var which = 0
             if tLocalOrder < t { t = tLocalOrder; which = 1 }
@@ -188,19 +229,10 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
             case 0:
                 trader.apply(localFeed[localCursor])
                 localCursor &+= 1
-                // Run of local events before anything else can happen.
-                let limit = min(min(tLocalOrder, tExchangeOrder), target)
-                let exLimit = tExchangeData
-                while localCursor < localCount {
-                    let lt = localFeed[localCursor].localTime
-                    if lt > limit || lt > exLimit { break }
-                    trader.apply(localFeed[localCursor])
-                    localCursor &+= 1
-                }
             case 1:
                 trader.time = t
                 let m = toLocal.pop()
-                if m.requestTime > 0 && (m.answers == .new || m.answers == .cancel || m.answers == .modify) {
+                if m.requestTime > 0 && m.answers != .update && m.answers != .fill {
                     roundTrip.record(t - m.requestTime)
                 }
                 if let f = trader.receive(m, at: t) { strategy.didFill(f) }
