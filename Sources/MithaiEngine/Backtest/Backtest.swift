@@ -43,6 +43,16 @@ public struct EquityPoint: Sendable, BitwiseCopyable, Equatable {
     public var equity: Money
     /// Number of fills so far.
     public var fills: Int32
+
+    public init(time: Nanos, markHalfTicks: Int64, position: Lots, cash: Money, fees: Money, equity: Money, fills: Int32) {
+        self.time = time
+        self.markHalfTicks = markHalfTicks
+        self.position = position
+        self.cash = cash
+        self.fees = fees
+        self.equity = equity
+        self.fills = fills
+    }
 }
 
 /// Everything a run produced. Money is in `valuation.scale` units.
@@ -86,6 +96,52 @@ public struct BacktestResult: Sendable {
     public var grossPnL: Money { cash + valuation.mark(position: position, halfTicks: finalMarkHalfTicks) }
     /// P&L after fees.
     public var netPnL: Money { grossPnL - fees }
+
+    public init(valuation: Valuation,
+                settings: BacktestSettings,
+                startTime: Nanos,
+                endTime: Nanos,
+                steps: Int,
+                exchangeEvents: Int,
+                localEvents: Int,
+                fills: ContiguousArray<Fill>,
+                orders: ContiguousArray<OrderRecord>,
+                equity: ContiguousArray<EquityPoint>,
+                counters: RequestCounters,
+                position: Lots,
+                cash: Money,
+                fees: Money,
+                realized: Money,
+                tradedValue: Money,
+                tradedQuantity: Lots,
+                finalMarkHalfTicks: Int64,
+                exchangeTotals: ExchangeTotals,
+                tickToOrder: LatencyHistogram,
+                orderRoundTrip: LatencyHistogram,
+                stoppedEarly: Bool) {
+        self.valuation = valuation
+        self.settings = settings
+        self.startTime = startTime
+        self.endTime = endTime
+        self.steps = steps
+        self.exchangeEvents = exchangeEvents
+        self.localEvents = localEvents
+        self.fills = fills
+        self.orders = orders
+        self.equity = equity
+        self.counters = counters
+        self.position = position
+        self.cash = cash
+        self.fees = fees
+        self.realized = realized
+        self.tradedValue = tradedValue
+        self.tradedQuantity = tradedQuantity
+        self.finalMarkHalfTicks = finalMarkHalfTicks
+        self.exchangeTotals = exchangeTotals
+        self.tickToOrder = tickToOrder
+        self.orderRoundTrip = orderRoundTrip
+        self.stoppedEarly = stoppedEarly
+    }
 }
 
 /// A backtest: an exchange processor at exchange time, a trader (the strategy's side) at local

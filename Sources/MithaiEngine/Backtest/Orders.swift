@@ -301,4 +301,24 @@ public struct OrderRecord: Sendable, BitwiseCopyable, Equatable {
     public var fills: Int32
     public var modifies: Int32
     public var cancelRequested: Bool
+
+    public init(id: OrderID, side: Side, type: OrderType, timeInForce: TimeInForce, price: Ticks, stopPrice: Ticks, quantity: Lots, executed: Lots, executedTickLots: Int64, status: OrderStatus, reason: RejectReason, submitTime: Nanos, lastUpdateTime: Nanos, acceptTime: Nanos, fills: Int32, modifies: Int32, cancelRequested: Bool) {
+        self.id = id
+        self.side = side
+        self.type = type
+        self.timeInForce = timeInForce
+        self.price = price
+        self.stopPrice = stopPrice
+        self.quantity = quantity
+        self.executed = executed
+        self.executedTickLots = executedTickLots
+        self.status = status
+        self.reason = reason
+        self.submitTime = submitTime
+        self.lastUpdateTime = lastUpdateTime
+        self.acceptTime = acceptTime
+        self.fills = fills
+        self.modifies = modifies
+        self.cancelRequested = cancelRequested
+    }
 }

@@ -74,6 +74,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         var quantity: Lots
         var leaves: Lots
         var executed: Lots
+        /// Local send time of the last request for this order (new, cancel or modify).
         var requestTime: Nanos
         var sequence: UInt64
         var queue: Queue.Position
@@ -278,6 +279,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
     private mutating func receiveCancel(_ r: OrderMessage) {
         let s = byID.find(r.id)
         if s < 0 { return reject(r, .unknownOrder) }
+        slots[Int(s)].requestTime = r.requestTime
         switch slots[Int(s)].state {
         case .resting: unlink(s)
         case .stop: removeStop(s)
@@ -293,6 +295,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         if s < 0 { return reject(r, .unknownOrder) }
         let o = slots[Int(s)]
         if r.quantity <= o.executed { return reject(r, .invalidQuantity) }
+        slots[Int(s)].requestTime = r.requestTime
         let newLeaves = r.quantity - o.executed
         if o.state == .stop {
             slots[Int(s)].price = r.price

@@ -18,6 +18,13 @@ public struct BinnedPnL: Sendable, Equatable {
     /// minus equity at the previous non-empty bin's last sample (0 before the first).
     public var starts: [Nanos]
     public var pnl: [Double]
+
+    public init(binLength: Nanos, origin: Nanos, starts: [Nanos], pnl: [Double]) {
+        self.binLength = binLength
+        self.origin = origin
+        self.starts = starts
+        self.pnl = pnl
+    }
 }
 
 /// Drawdown of an equity series.
@@ -30,6 +37,13 @@ public struct Drawdown: Sendable, Equatable {
     /// Longest time spent below a previous peak (ns): from the peak to the first sample back at
     /// or above it, or to the last sample when it never recovers.
     public var maxDuration: Nanos
+
+    public init(maxValue: Double, peakTime: Nanos, troughTime: Nanos, maxDuration: Nanos) {
+        self.maxValue = maxValue
+        self.peakTime = peakTime
+        self.troughTime = troughTime
+        self.maxDuration = maxDuration
+    }
 }
 
 /// Value at risk and expected shortfall of a P&L distribution, as positive losses.
