@@ -210,8 +210,9 @@ public struct OrderMessage: Sendable, BitwiseCopyable {
     public var value: Money
     public var fee: Money
 
-    @inlinable
-    init(kind: MessageKind, request: OrderRequest, time: Nanos) {
+    /// A message about `request`, sent at local time `time` (a request; the exchange fills in
+    /// the rest of a response).
+    public init(kind: MessageKind, request: OrderRequest, time: Nanos) {
         self.kind = kind
         answers = kind
         side = request.side
