@@ -1,0 +1,353 @@
+/// A trading strategy driven by a backtest. It acts at decision times through the `Trader`
+/// (its local view: book, orders, position) and learns of fills when they reach it.
+public protocol Strategy {
+    /// Called at each decision time `t0 + k × interval` (k = 1, 2, ...), after every event and
+    /// response stamped at or before it has been processed.
+    mutating func decide(_ trader: inout Trader)
+    /// Called when a fill reaches the strategy (local time), before any later decision.
+    mutating func didFill(_ fill: Fill)
+}
+
+extension Strategy {
+    public mutating func didFill(_ fill: Fill) {}
+}
+
+/// Settings of a backtest run that are not models.
+public struct BacktestSettings: Sendable, Equatable {
+    /// Time between decisions (ns). hftbacktest's `elapse(interval)`.
+    public var decisionInterval: Nanos
+    /// Record an equity point every this many decisions (1 = every decision; 0 = never).
+    public var equityEvery: Int
+    /// Check the exchange's and the ledger's invariants after every step (slow; for tests).
+    public var checkInvariants: Bool
+
+    public init(decisionInterval: Nanos = 100 * Time.millisecond, equityEvery: Int = 1, checkInvariants: Bool = false) {
+        precondition(decisionInterval > 0, "decision interval must be positive")
+        self.decisionInterval = decisionInterval
+        self.equityEvery = equityEvery
+        self.checkInvariants = checkInvariants
+    }
+}
+
+/// One point of the equity curve, recorded at a decision time from the strategy's view.
+public struct EquityPoint: Sendable, BitwiseCopyable, Equatable {
+    /// Local time (ns).
+    public var time: Nanos
+    /// Best bid + best ask (half ticks) of the strategy's book; 0 when a side is empty (then the
+    /// last valid mark is used for the money figures).
+    public var markHalfTicks: Int64
+    public var position: Lots
+    public var cash: Money
+    public var fees: Money
+    /// cash + mark(position) - fees.
+    public var equity: Money
+    /// Number of fills so far.
+    public var fills: Int32
+
+    public init(time: Nanos, markHalfTicks: Int64, position: Lots, cash: Money, fees: Money, equity: Money, fills: Int32) {
+        self.time = time
+        self.markHalfTicks = markHalfTicks
+        self.position = position
+        self.cash = cash
+        self.fees = fees
+        self.equity = equity
+        self.fills = fills
+    }
+}
+
+/// Everything a run produced. Money is in `valuation.scale` units.
+public struct BacktestResult: Sendable {
+    public var valuation: Valuation
+    public var settings: BacktestSettings
+    /// First timestamp (hftbacktest's t0: the earliest of the first exchange and local events)
+    /// and the last decision time.
+    public var startTime: Nanos
+    public var endTime: Nanos
+    /// Decisions the strategy made.
+    public var steps: Int
+    /// Market events processed by the exchange side and by the local side.
+    public var exchangeEvents: Int
+    public var localEvents: Int
+    public var fills: ContiguousArray<Fill>
+    public var orders: ContiguousArray<OrderRecord>
+    public var equity: ContiguousArray<EquityPoint>
+    public var counters: RequestCounters
+    /// Final state as the strategy sees it.
+    public var position: Lots
+    public var cash: Money
+    public var fees: Money
+    public var realized: Money
+    public var tradedValue: Money
+    public var tradedQuantity: Lots
+    /// Best bid + best ask (half ticks) of the strategy's book at the end; 0 if a side is empty.
+    public var finalMarkHalfTicks: Int64
+    /// What the exchange produced (equal to the strategy's totals once every response arrived).
+    public var exchangeTotals: ExchangeTotals
+    /// Tick-to-order times in simulated time: for each request, its local send time minus the
+    /// local time of the last market event the strategy had seen (ns).
+    public var tickToOrder: LatencyHistogram
+    /// Order round trips in simulated time: local time of each response minus the local send
+    /// time of the request it answers (ns).
+    public var orderRoundTrip: LatencyHistogram
+    /// True when `shouldContinue` stopped the run before the data ended.
+    public var stoppedEarly: Bool
+
+    /// P&L before fees marked at the final mid: cash + mark(position).
+    public var grossPnL: Money { cash + valuation.mark(position: position, halfTicks: finalMarkHalfTicks) }
+    /// P&L after fees.
+    public var netPnL: Money { grossPnL - fees }
+
+    public init(valuation: Valuation,
+                settings: BacktestSettings,
+                startTime: Nanos,
+                endTime: Nanos,
+                steps: Int,
+                exchangeEvents: Int,
+                localEvents: Int,
+                fills: ContiguousArray<Fill>,
+                orders: ContiguousArray<OrderRecord>,
+                equity: ContiguousArray<EquityPoint>,
+                counters: RequestCounters,
+                position: Lots,
+                cash: Money,
+                fees: Money,
+                realized: Money,
+                tradedValue: Money,
+                tradedQuantity: Lots,
+                finalMarkHalfTicks: Int64,
+                exchangeTotals: ExchangeTotals,
+                tickToOrder: LatencyHistogram,
+                orderRoundTrip: LatencyHistogram,
+                stoppedEarly: Bool) {
+        self.valuation = valuation
+        self.settings = settings
+        self.startTime = startTime
+        self.endTime = endTime
+        self.steps = steps
+        self.exchangeEvents = exchangeEvents
+        self.localEvents = localEvents
+        self.fills = fills
+        self.orders = orders
+        self.equity = equity
+        self.counters = counters
+        self.position = position
+        self.cash = cash
+        self.fees = fees
+        self.realized = realized
+        self.tradedValue = tradedValue
+        self.tradedQuantity = tradedQuantity
+        self.finalMarkHalfTicks = finalMarkHalfTicks
+        self.exchangeTotals = exchangeTotals
+        self.tickToOrder = tickToOrder
+        self.orderRoundTrip = orderRoundTrip
+        self.stoppedEarly = stoppedEarly
+    }
+}
+
+/// A backtest: an exchange processor at exchange time, a trader (the strategy's side) at local
+/// time, and two latency-delayed order buses between them, interleaved exactly as hftbacktest
+/// does (see docs/BACKTEST.md, *Two timelines*).
+///
+/// Each step, the earliest of four things happens; at equal times the order is: a market event
+/// reaching the strategy, a response reaching the strategy, a market event at the exchange, a
+/// request reaching the exchange. The strategy decides at `t0 + k × interval` once everything
+/// stamped at or before that time has happened; the run ends when nothing is left to happen.
+public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable {
+    public private(set) var exchange: Exchange
+    public private(set) var trader: Trader
+    public private(set) var latency: Latency
+    public let settings: BacktestSettings
+    var toExchange = MessageQueue()
+    var toLocal = MessageQueue()
+    var exchangeCursor = 0
+    var localCursor = 0
+    var tickToOrder = LatencyHistogram()
+    var roundTrip = LatencyHistogram()
+
+    public init(exchange: Exchange, trader: Trader, latency: Latency, settings: BacktestSettings) {
+        self.exchange = exchange
+        self.trader = trader
+        self.latency = latency
+        self.settings = settings
+    }
+
+    /// Runs `strategy` over the feeds. `exchangeFeed` is the events the exchange sees, in
+    /// exchange-time order; `localFeed` the events the strategy sees, in local-time order. For
+    /// an ordinary dataset both are the same array (its exchange times must then not decrease;
+    /// see `Backtest.exchangeOrder`). `shouldContinue` is asked every `checkEvery` decisions
+    /// with the current local time; false stops the run early (`BacktestResult.stoppedEarly`).
+    public mutating func run<S: Strategy>(_ strategy: inout S, exchangeFeed: UnsafeBufferPointer<Event>,
+                                          localFeed: UnsafeBufferPointer<Event>, checkEvery: Int = 10_000,
+                                          shouldContinue: ((Nanos) -> Bool)? = nil) -> BacktestResult
+    {
+        var stopped = false
+        exchangeCursor = 0
+        localCursor = 0
+        let firstExchange = exchangeFeed.isEmpty ? Nanos.max : exchangeFeed[0].exchTime
+        let firstLocal = localFeed.isEmpty ? Nanos.max : localFeed[0].localTime
+        let t0 = min(firstExchange, firstLocal)
+        var equity = ContiguousArray<EquityPoint>()
+        var steps = 0
+        var now = t0
+        var lastMark: Int64 = 0
+        if t0 != Nanos.max {
+            _ = advance(to: t0, &strategy, exchangeFeed, localFeed)
+            while true {
+                let target = now + settings.decisionInterval
+                if !advance(to: target, &strategy, exchangeFeed, localFeed) { break }
+                now = target
+                trader.time = now
+                strategy.decide(&trader)
+                sendRequests()
+                steps += 1
+                if let m = trader.midHalfTicks { lastMark = m }
+                if settings.equityEvery > 0 && steps % settings.equityEvery == 0 {
+                    let l = trader.ledger
+                    equity.append(EquityPoint(time: now, markHalfTicks: trader.midHalfTicks ?? 0, position: l.position,
+                                              cash: l.cash, fees: l.fees,
+                                              equity: l.equity(markHalfTicks: lastMark), fills: Int32(l.fillCount)))
+                }
+                if settings.checkInvariants {
+                    exchange.checkInvariants()
+                    trader.ledger.checkInvariants()
+                }
+                if let ask = shouldContinue, checkEvery > 0, steps % checkEvery == 0, !ask(now) {
+                    stopped = true
+                    break
+                }
+            }
+        }
+        let l = trader.ledger
+        return BacktestResult(valuation: l.valuation, settings: settings, startTime: t0 == Nanos.max ? 0 : t0,
+                              endTime: now == Nanos.max ? 0 : now, steps: steps,
+                              exchangeEvents: exchangeCursor, localEvents: localCursor, fills: trader.fills,
+                              orders: trader.orderRecords, equity: equity, counters: trader.counters,
+                              position: l.position, cash: l.cash, fees: l.fees, realized: l.realized,
+                              tradedValue: l.tradedValue, tradedQuantity: l.tradedQuantity,
+                              finalMarkHalfTicks: trader.midHalfTicks ?? 0, exchangeTotals: exchange.totals,
+                              tickToOrder: tickToOrder, orderRoundTrip: roundTrip, stoppedEarly: stopped)
+    }
+
+    /// Processes everything stamped at or before `target`. Returns false when nothing is left
+    /// (no events, no message in flight): hftbacktest's `EndOfData`.
+    ///
+    /// Between order messages the two data streams are merged directly: a local event at time
+    /// `lt` runs when `lt <= ` every other pending time (local data wins ties); an exchange event
+    /// at `et` runs when it is earlier than the next response to the strategy and no later than
+    /// the next local event, the next request to the exchange and `target`.
+    @inline(__always)
+    mutating func advance<S: Strategy>(to target: Nanos, _ strategy: inout S, _ exchangeFeed: UnsafeBufferPointer<Event>,
+                                       _ localFeed: UnsafeBufferPointer<Event>) -> Bool
+    {
+        let exchangeCount = exchangeFeed.count
+        let localCount = localFeed.count
+        while true {
+            var tLocalOrder = toLocal.nextTime
+            let tExchangeOrder = toExchange.nextTime
+            // Data runs until the next message (or the target).
+            let localLimit = min(min(tLocalOrder, tExchangeOrder), target)
+            var exchangeLimit = min(min(tLocalOrder &- 1, tExchangeOrder), target)
+            var li = localCursor
+            var ei = exchangeCursor
+            while true {
+                let lt = li < localCount ? localFeed[li].localTime : Nanos.max
+                let et = ei < exchangeCount ? exchangeFeed[ei].exchTime : Nanos.max
+                if lt <= et {
+                    if lt > localLimit { break }
+                    trader.apply(localFeed[li])
+                    li &+= 1
+                } else {
+                    if et > exchangeLimit { break }
+                    exchange.process(exchangeFeed[ei])
+                    ei &+= 1
+                    if !exchange.outbox.isEmpty {
+                        sendResponses()
+                        // A response may now be the next thing to happen.
+                        tLocalOrder = toLocal.nextTime
+                        if tLocalOrder <= localLimit { break }
+                        exchangeLimit = min(exchangeLimit, tLocalOrder &- 1)
+                    }
+                }
+            }
+            localCursor = li
+            exchangeCursor = ei
+            // The earliest of the four, with ties in hftbacktest's order.
+            let tLocalData = li < localCount ? localFeed[li].localTime : Nanos.max
+            let tExchangeData = ei < exchangeCount ? exchangeFeed[ei].exchTime : Nanos.max
+            var t = tLocalData
+            var which = 0
+            if tLocalOrder < t { t = tLocalOrder; which = 1 }
+            if tExchangeData < t { t = tExchangeData; which = 2 }
+            if tExchangeOrder < t { t = tExchangeOrder; which = 3 }
+            if t == Nanos.max { return false }
+            if t > target { return true }
+            switch which {
+            case 0:
+                trader.apply(localFeed[localCursor])
+                localCursor &+= 1
+            case 1:
+                trader.time = t
+                let m = toLocal.pop()
+                if m.requestTime > 0 && m.answers != .update && m.answers != .fill {
+                    roundTrip.record(t - m.requestTime)
+                }
+                if let f = trader.receive(m, at: t) { strategy.didFill(f) }
+            case 2:
+                exchange.process(exchangeFeed[exchangeCursor])
+                exchangeCursor &+= 1
+                if !exchange.outbox.isEmpty { sendResponses() }
+            default:
+                let m = toExchange.pop()
+                exchange.receive(m, at: t)
+                if !exchange.outbox.isEmpty { sendResponses() }
+            }
+        }
+    }
+
+    /// Moves the exchange's responses onto the bus to the strategy, after the response latency.
+    private mutating func sendResponses() {
+        for m in exchange.outbox {
+            let lat = latency.response(at: m.exchangeTime)
+            toLocal.push(m, at: m.exchangeTime + lat)
+        }
+        exchange.outbox.removeAll(keepingCapacity: true)
+    }
+
+    /// Moves the strategy's requests onto the bus to the exchange, after the entry latency (or
+    /// back to the strategy, rejected, when the latency model says the venue drops them).
+    private mutating func sendRequests() {
+        let now = trader.time
+        let sinceTick = now - trader.lastEventTime
+        for m in trader.outbox {
+            tickToOrder.record(sinceTick)
+            let lat = latency.entry(at: now)
+            if lat < 0 {
+                var r = m
+                r.answers = m.kind
+                r.kind = .reject
+                r.reason = .venueRejected
+                toLocal.push(r, at: now - lat)
+            } else {
+                toExchange.push(m, at: now + lat)
+            }
+        }
+        trader.outbox.removeAll(keepingCapacity: true)
+    }
+
+    /// Indices of `events` in exchange-time order (stable), or nil when the exchange times never
+    /// decrease (then the array can serve both sides as is). Build the exchange feed from it
+    /// when a dataset's exchange times are out of order.
+    public static func exchangeOrder(_ events: UnsafeBufferPointer<Event>) -> [Int]? {
+        var sorted = true
+        var i = 1
+        while i < events.count {
+            if events[i].exchTime < events[i - 1].exchTime { sorted = false; break }
+            i += 1
+        }
+        if sorted { return nil }
+        return Array(events.indices).sorted { a, b in
+            let x = events[a].exchTime, y = events[b].exchTime
+            return x != y ? x < y : a < b
+        }
+    }
+}

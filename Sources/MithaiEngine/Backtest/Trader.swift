@@ -1,0 +1,309 @@
+/// The strategy's side of a backtest (hftbacktest's "local" processor): the book as the strategy
+/// sees it at local time, its orders as last reported by the exchange, its position and money.
+/// A strategy reads it and sends requests through it; requests leave at the current local time
+/// and reach the exchange after the entry latency.
+public struct Trader: Sendable {
+    /// Current local time (ns): the last decision time, or the arrival time of the response
+    /// being handled.
+    public internal(set) var time: Nanos = 0
+    /// The book as the strategy sees it (events applied at their local time).
+    public private(set) var book: L2Book
+    /// The dataset's base tick: absolute price = base + event.price.
+    public let base: Ticks
+    /// Position, cash, fees, realised P&L.
+    public private(set) var ledger: Ledger
+    /// The strategy's orders.
+    public private(set) var orders = LocalOrders()
+    /// Local time of the last market event the strategy has seen.
+    public private(set) var lastEventTime: Nanos = 0
+    /// Feed latency of the last event (local - exchange time), ns.
+    public private(set) var lastFeedLatency: Nanos = 0
+    /// Requests made since the driver last sent them.
+    var outbox: ContiguousArray<OrderMessage> = []
+    /// One record per submitted order, in submission order.
+    public private(set) var orderRecords: ContiguousArray<OrderRecord> = []
+    /// Every fill, in the order the strategy learnt of them.
+    public private(set) var fills: ContiguousArray<Fill> = []
+    /// Counts of requests sent and of local rejections.
+    public private(set) var counters = RequestCounters()
+
+    public init(base: Ticks, valuation: Valuation, book: L2Book = L2Book()) {
+        self.base = base
+        self.book = book
+        ledger = Ledger(valuation: valuation)
+    }
+
+    /// The position in lots.
+    @inlinable public var position: Lots { ledger.position }
+    @inlinable public var bestBid: Ticks { book.bestBid }
+    @inlinable public var bestAsk: Ticks { book.bestAsk }
+    /// Best bid + best ask (half ticks), or nil when a side is empty.
+    @inlinable public var midHalfTicks: Int64? {
+        book.bestBid != Ticks.min && book.bestAsk != Ticks.max ? book.bestBid &+ book.bestAsk : nil
+    }
+
+    // MARK: - Requests
+
+    /// Sends a new order. Returns nil when sent, or why it was refused locally (a live order
+    /// already has this id; non-positive quantity; no side).
+    @discardableResult
+    public mutating func submit(_ request: OrderRequest) -> RejectReason? {
+        if orders.contains(request.id) { counters.localRejects += 1; return .duplicateOrderID }
+        if request.quantity <= 0 { counters.localRejects += 1; return .invalidQuantity }
+        if request.side == .none { counters.localRejects += 1; return .invalidOrder }
+        let record = Int32(orderRecords.count)
+        orderRecords.append(OrderRecord(id: request.id, side: request.side, type: request.type,
+                                        timeInForce: request.timeInForce, price: request.price,
+                                        stopPrice: request.stopPrice, quantity: request.quantity, executed: 0,
+                                        executedTickLots: 0, status: .pendingNew, reason: .none, submitTime: time,
+                                        lastUpdateTime: time, acceptTime: 0, fills: 0, modifies: 0,
+                                        cancelRequested: false))
+        orders.insert(LocalOrder(id: request.id, side: request.side, type: request.type,
+                                 timeInForce: request.timeInForce, price: request.price, stopPrice: request.stopPrice,
+                                 quantity: request.quantity, leaves: request.quantity, executed: 0,
+                                 status: .pendingNew, pending: .new, submitTime: time, requestTime: time,
+                                 record: record))
+        outbox.append(OrderMessage(kind: .new, request: request, time: time))
+        counters.submitted += 1
+        return nil
+    }
+
+    /// Asks to cancel order `id`. Returns nil when sent, or why not (unknown id; a request for
+    /// it is in flight, including its own submission; it already ended).
+    @discardableResult
+    public mutating func cancel(_ id: OrderID) -> RejectReason? {
+        guard let o = orders[id] else { counters.localRejects += 1; return .unknownOrder }
+        if o.pending != .none { counters.localRejects += 1; return .requestInFlight }
+        if o.status.isFinal { counters.localRejects += 1; return .unknownOrder }
+        orders.update(id) { $0.pending = .cancel; $0.requestTime = time }
+        orderRecords[Int(o.record)].cancelRequested = true
+        var m = OrderMessage(kind: .cancel, request: o.request, time: time)
+        m.leaves = o.leaves
+        outbox.append(m)
+        counters.cancels += 1
+        return nil
+    }
+
+    /// Asks to change order `id` to `price` (absolute ticks) and a total `quantity` (lots).
+    /// Returns nil when sent, or why not. The local order keeps its old price and quantity
+    /// until the exchange answers.
+    @discardableResult
+    public mutating func modify(_ id: OrderID, price: Ticks, quantity: Lots, stopPrice: Ticks? = nil) -> RejectReason? {
+        guard let o = orders[id] else { counters.localRejects += 1; return .unknownOrder }
+        if o.pending != .none { counters.localRejects += 1; return .requestInFlight }
+        if o.status.isFinal { counters.localRejects += 1; return .unknownOrder }
+        if quantity <= o.executed { counters.localRejects += 1; return .invalidQuantity }
+        orders.update(id) { $0.pending = .modify; $0.requestTime = time }
+        orderRecords[Int(o.record)].modifies += 1
+        var r = o.request
+        r.price = price
+        r.quantity = quantity
+        if let sp = stopPrice { r.stopPrice = sp }
+        outbox.append(OrderMessage(kind: .modify, request: r, time: time))
+        counters.modifies += 1
+        return nil
+    }
+
+    /// Forgets orders that ended (filled, cancelled, expired, rejected), as hftbacktest's
+    /// `clear_inactive_orders`. Their records stay in `orderRecords`.
+    public mutating func clearInactiveOrders() { orders.removeFinished() }
+
+    // MARK: - Driver
+
+    /// Applies a market event at its local time.
+    @inline(__always)
+    mutating func apply(_ event: Event) {
+        book.apply(event, base: base)
+        lastEventTime = event.localTime
+        lastFeedLatency = event.localTime &- event.exchTime
+    }
+
+    /// Takes the requests made since the last call.
+    mutating func takeOutbox(into sink: (OrderMessage) -> Void) {
+        for m in outbox { sink(m) }
+        outbox.removeAll(keepingCapacity: true)
+    }
+
+    /// Handles a response arriving at local time `t`. Returns the fill it carries, if any.
+    mutating func receive(_ m: OrderMessage, at t: Nanos) -> Fill? {
+        var fill: Fill? = nil
+        if m.kind == .fill {
+            ledger.apply(side: m.side, price: m.fillPrice, quantity: m.fillQuantity, value: m.value, fee: m.fee)
+            let f = Fill(orderID: m.id, side: m.side, isMaker: m.isMaker, price: m.fillPrice, quantity: m.fillQuantity,
+                         leaves: m.leaves, exchangeTime: m.exchangeTime, localTime: t, markHalfTicks: m.markHalfTicks,
+                         value: m.value, fee: m.fee, positionAfter: ledger.position)
+            fills.append(f)
+            fill = f
+        }
+        guard let o = orders[m.id] else { return fill }
+        let rec = Int(o.record)
+        if m.kind == .reject {
+            // A rejection answers one request; it changes nothing else.
+            if m.answers == .new && o.status == .pendingNew && o.requestTime == m.requestTime {
+                orders.update(m.id) { $0.status = .rejected; $0.pending = .none }
+                orderRecords[rec].status = .rejected
+                orderRecords[rec].reason = m.reason
+            } else if m.answers.matches(o.pending) && o.requestTime == m.requestTime {
+                orders.update(m.id) { $0.pending = .none }
+                if orderRecords[rec].reason == .none { orderRecords[rec].reason = m.reason }
+            }
+            orderRecords[rec].lastUpdateTime = t
+            counters.exchangeRejects += 1
+            return fill
+        }
+        orders.update(m.id) { lo in
+            lo.status = m.status
+            lo.leaves = m.leaves
+            lo.executed = m.executed
+            lo.price = m.price
+            lo.quantity = m.quantity
+            lo.stopPrice = m.stopPrice
+            lo.type = m.type
+            if m.status.isFinal || m.answers.matches(lo.pending) {
+                lo.pending = .none
+            }
+        }
+        orderRecords[rec].status = m.status
+        orderRecords[rec].executed = m.executed
+        orderRecords[rec].lastUpdateTime = t
+        orderRecords[rec].price = m.price
+        orderRecords[rec].quantity = m.quantity
+        if m.reason != .none { orderRecords[rec].reason = m.reason }
+        if orderRecords[rec].acceptTime == 0 && (m.status == .new || m.status == .partiallyFilled || m.kind == .fill) {
+            orderRecords[rec].acceptTime = m.exchangeTime
+        }
+        if m.kind == .fill {
+            orderRecords[rec].fills += 1
+            orderRecords[rec].executedTickLots += m.fillPrice * m.fillQuantity
+        }
+        return fill
+    }
+}
+
+/// Numbers of requests the strategy sent and of refusals.
+public struct RequestCounters: Sendable, Equatable {
+    public var submitted = 0
+    public var cancels = 0
+    public var modifies = 0
+    /// Requests refused before leaving the strategy (bad id, request in flight...).
+    public var localRejects = 0
+    /// Requests the exchange (or the venue, via latency) refused.
+    public var exchangeRejects = 0
+    public init() {}
+    /// Order messages sent: submissions + cancels + modifies.
+    public var messages: Int { submitted + cancels + modifies }
+}
+
+/// Which request of the strategy's is waiting for an answer.
+public enum PendingRequest: UInt8, Sendable, BitwiseCopyable {
+    case none = 0
+    case new = 1
+    case cancel = 2
+    case modify = 3
+}
+
+extension MessageKind {
+    /// True when this is the request kind `pending` waits for.
+    func matches(_ pending: PendingRequest) -> Bool {
+        switch (self, pending) {
+        case (.new, .new), (.cancel, .cancel), (.modify, .modify): return true
+        default: return false
+        }
+    }
+}
+
+/// One of the strategy's orders as it knows it.
+public struct LocalOrder: Sendable, BitwiseCopyable, Equatable {
+    public var id: OrderID
+    public var side: Side
+    public var type: OrderType
+    public var timeInForce: TimeInForce
+    public var price: Ticks
+    public var stopPrice: Ticks
+    public var quantity: Lots
+    public var leaves: Lots
+    public var executed: Lots
+    public var status: OrderStatus
+    /// A request for this order waiting for the exchange's answer.
+    public var pending: PendingRequest
+    /// Local time of the submission and of the last request.
+    public var submitTime: Nanos
+    public var requestTime: Nanos
+    /// Index of the order's record in `Trader.orderRecords`.
+    public var record: Int32
+
+    /// Resting or waiting and no request in flight (hftbacktest's `cancellable`).
+    @inlinable public var isCancellable: Bool {
+        (status == .new || status == .partiallyFilled) && pending == .none
+    }
+
+    var request: OrderRequest {
+        OrderRequest(id: id, side: side, type: type, timeInForce: timeInForce, price: price, stopPrice: stopPrice,
+                     quantity: quantity)
+    }
+}
+
+/// The strategy's orders: contiguous slots, an id index, iteration in slot order (deterministic;
+/// never over a hash map).
+public struct LocalOrders: Sendable, Sequence {
+    private var slots: ContiguousArray<LocalOrder> = []
+    private var used: ContiguousArray<Bool> = []
+    private var free: ContiguousArray<Int32> = []
+    private var index = SlotIndex()
+
+    public init() {}
+
+    /// Number of orders held.
+    public var count: Int { index.count }
+    public var isEmpty: Bool { index.count == 0 }
+
+    @inlinable public func contains(_ id: OrderID) -> Bool { self[id] != nil }
+
+    public subscript(id: OrderID) -> LocalOrder? {
+        let s = index.find(id)
+        return s >= 0 ? slots[Int(s)] : nil
+    }
+
+    mutating func insert(_ o: LocalOrder) {
+        let s: Int32
+        if let f = free.popLast() {
+            s = f
+            slots[Int(s)] = o
+            used[Int(s)] = true
+        } else {
+            s = Int32(slots.count)
+            slots.append(o)
+            used.append(true)
+        }
+        index.set(o.id, s)
+    }
+
+    @inline(__always)
+    mutating func update(_ id: OrderID, _ body: (inout LocalOrder) -> Void) {
+        let s = index.find(id)
+        if s >= 0 { body(&slots[Int(s)]) }
+    }
+
+    mutating func removeFinished() {
+        for i in slots.indices where used[i] && slots[i].status.isFinal {
+            index.remove(slots[i].id)
+            used[i] = false
+            free.append(Int32(i))
+        }
+    }
+
+    public struct Iterator: IteratorProtocol {
+        let orders: LocalOrders
+        var i = 0
+        public mutating func next() -> LocalOrder? {
+            while i < orders.slots.count {
+                defer { i += 1 }
+                if orders.used[i] { return orders.slots[i] }
+            }
+            return nil
+        }
+    }
+
+    /// Iterates the orders in slot order.
+    public func makeIterator() -> Iterator { Iterator(orders: self) }
+}
