@@ -97,10 +97,11 @@ public final class RunStore {
         exch_ts INTEGER NOT NULL, local_ts INTEGER NOT NULL, order_id INTEGER NOT NULL, side INTEGER NOT NULL,
         price_ticks INTEGER NOT NULL, qty_lots INTEGER NOT NULL, maker INTEGER NOT NULL, fee REAL NOT NULL,
         PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS orders(run_id INTEGER NOT NULL REFERENCES runs(id), order_id INTEGER NOT NULL,
+    CREATE TABLE IF NOT EXISTS orders(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
+        order_id INTEGER NOT NULL,            -- the strategy's id; may be reused after an order ends
         submit_ts INTEGER NOT NULL, side INTEGER NOT NULL, type TEXT NOT NULL, tif TEXT NOT NULL,
         price_ticks INTEGER NOT NULL, qty_lots INTEGER NOT NULL, filled_lots INTEGER NOT NULL,
-        status TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(run_id, order_id)) WITHOUT ROWID;
+        status TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS equity(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
         ts INTEGER NOT NULL, position_lots INTEGER NOT NULL, mid_ticks INTEGER NOT NULL, equity REAL NOT NULL,
         PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
@@ -137,9 +138,9 @@ public final class RunStore {
                               .integer(f.quantityLots[i]), .integer(f.isMaker[i] ? 1 : 0), .real(f.fee[i])])
             }
             let o = run.orders
-            let order = try database.prepare("INSERT INTO orders VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let order = try database.prepare("INSERT INTO orders VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for i in 0..<o.count {
-                try order.run([.integer(id), .integer(o.orderID[i]), .integer(o.submitTime[i]), .integer(Int64(o.side[i])),
+                try order.run([.integer(id), .integer(Int64(i)), .integer(o.orderID[i]), .integer(o.submitTime[i]), .integer(Int64(o.side[i])),
                                .text(o.type[i]), .text(o.timeInForce[i]), .integer(o.priceTicks[i]),
                                .integer(o.quantityLots[i]), .integer(o.filledLots[i]), .text(o.status[i]), .text(o.reason[i])])
             }

@@ -11,11 +11,16 @@ public final class DatasetObject: WorkspaceObject {
     public let dataset: Dataset
     /// The instrument as the user sees it (metadata may differ from the dataset's own).
     public let instrument: Instrument
+    /// Fee rates set with `instrument NAME maker= taker=` (fractions of traded value).
+    public let makerFee: ExactDecimal?
+    public let takerFee: ExactDecimal?
 
-    init(name: String, dataset: Dataset, instrument: Instrument? = nil) {
+    init(name: String, dataset: Dataset, instrument: Instrument? = nil, makerFee: ExactDecimal? = nil, takerFee: ExactDecimal? = nil) {
         self.name = name
         self.dataset = dataset
         self.instrument = instrument ?? dataset.instrument
+        self.makerFee = makerFee
+        self.takerFee = takerFee
     }
 
     var zone: String { instrument.timeZone.isEmpty ? "UTC" : instrument.timeZone }
@@ -110,6 +115,8 @@ public enum DataCommands {
                         Parameter("tz", .option, .word, "time zone for display (IANA)"),
                         Parameter("venue", .option, .word, "venue name"),
                         Parameter("inverse", .option, .bool, "inverse contract (P&L in the base currency)"),
+                        Parameter("maker", .option, .number, "maker fee rate for backtests, e.g. -0.5bp"),
+                        Parameter("taker", .option, .number, "taker fee rate for backtests, e.g. 7bp"),
                     ],
                     examples: ["instrument amzn", "instrument amzn currency=USD tz=America/New_York"],
                     handler: { ctx in try instrument(&ctx) }),
@@ -252,14 +259,18 @@ public enum DataCommands {
         if let z = try ctx.path("tz") { try checkZone(ctx, "tz", z); inst.timeZone = z; changed = true }
         if let v = try ctx.word("venue") { inst.venue = v; changed = true }
         if let i = try ctx.bool("inverse") { inst.isInverse = i; changed = true }
+        var maker = d.makerFee, taker = d.takerFee
+        if let m = try BacktestCommands.rate(&ctx, "maker") { maker = m; changed = true }
+        if let t = try BacktestCommands.rate(&ctx, "taker") { taker = t; changed = true }
         if changed {
-            let object = DatasetObject(name: d.name, dataset: d.dataset, instrument: inst)
+            let object = DatasetObject(name: d.name, dataset: d.dataset, instrument: inst, makerFee: maker, takerFee: taker)
             ctx.workspace.define(d.name, .object(ObjectRef(object)))
         }
         return .table(Table([
-            Column("field", .text(["symbol", "venue", "tick", "lot", "multiplier", "currency", "tz", "inverse"])),
+            Column("field", .text(["symbol", "venue", "tick", "lot", "multiplier", "currency", "tz", "inverse", "maker", "taker"])),
             Column("value", .text([inst.symbol, inst.venue, inst.tickSize.description, inst.lotSize.description,
-                                   inst.contractMultiplier.description, inst.currency, inst.timeZone, inst.isInverse ? "yes" : "no"])),
+                                   inst.contractMultiplier.description, inst.currency, inst.timeZone, inst.isInverse ? "yes" : "no",
+                                   maker.map { "\($0)" } ?? "", taker.map { "\($0)" } ?? ""])),
         ]))
     }
 

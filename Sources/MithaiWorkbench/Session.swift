@@ -89,6 +89,9 @@ public final class Session {
         return g
     }()
 
+    /// Run storage in the journal's database (nil without a journal).
+    lazy var runStore: RunStore? = journal.flatMap { try? RunStore(database: $0.database) }
+
     /// Records a file the current statement wrote (chart, export, report) in the journal.
     public func recordArtifact(kind: String, path: String) {
         guard let journal, let id = currentCommandID else { return }

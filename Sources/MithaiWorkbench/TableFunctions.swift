@@ -13,6 +13,9 @@ enum TableFunctions {
         "depth": "the L2 ladder at a time: depth(DATA, at=TIME, levels=N)",
         "events": "every event: ts, local_ts, kind, side, px, qty, order_id",
         "bars": "OHLCV bars: ts, open, high, low, close, volume",
+        "fills": "a run's fills: ts, local_ts, order_id, side, px, qty, maker, fee, position",
+        "orders": "a run's orders: submitted, order_id, side, type, tif, px, qty, filled, status, reason",
+        "equity": "a run's equity curve: ts, position, mid, equity, fees",
     ]
 
     static func call(_ name: String, nameRange: SourceRange, args: [Argument], session: Session,
@@ -21,6 +24,14 @@ enum TableFunctions {
             throw .at(nameRange, "\(name) needs a dataset: \(name)(DATA)")
         }
         var evaluator = Evaluator(session: session)
+        if ["fills", "orders", "equity"].contains(name) {
+            guard args.count == 1 else { throw .at(nameRange, "\(name) takes one run: \(name)(r1)") }
+            if case .name(let n, let r) = first.value, ws[n] == nil {
+                throw .at(r, "no run named '\(n)'", suggestions: Suggest.names(for: n, among: BacktestCommands.allRuns(ws).map(\.name)))
+            }
+            let run = try BacktestCommands.runObject(try evaluator.evaluate(first.value, in: &ws), range: first.range, ws: ws)
+            return .table(name == "fills" ? BacktestCommands.fills(run) : name == "orders" ? BacktestCommands.orders(run) : BacktestCommands.equity(run))
+        }
         if case .name(let n, let r) = first.value, ws[n] == nil {
             let known = DataCommands.allDatasets(ws).map(\.name)
             throw .at(r, "no dataset named '\(n)'", suggestions: Suggest.names(for: n, among: known),

@@ -43,7 +43,8 @@ import Testing
         bad.orders.orderID = [1, 1]; bad.orders.submitTime = [0, 0]; bad.orders.side = [1, 1]
         bad.orders.type = ["limit", "limit"]; bad.orders.timeInForce = ["gtc", "gtc"]; bad.orders.priceTicks = [1, 1]
         bad.orders.quantityLots = [1, 1]; bad.orders.filledLots = [0, 0]; bad.orders.status = ["new", "new"]
-        bad.orders.reason = ["", ""] // duplicate order id: the primary key fails
+        bad.orders.reason = ["", ""]
+        bad.equity.equity[1] = .nan // stored as NULL in a NOT NULL column: the write fails after the fills
         #expect(throws: StoreError.self) { try store.save(bad, sessionID: nil) }
         #expect(try store.list().isEmpty)
         let count = try store.database.prepare("SELECT count(*) FROM fills")

@@ -1,0 +1,439 @@
+import Foundation
+public import MithaiLanguage
+public import MithaiEngine
+import MithaiMarketData
+import MithaiStore
+
+/// A finished (or cancelled) backtest under its name, `r1`, `r2`, ...
+public final class RunObject: WorkspaceObject {
+    public let kind = "run"
+    public let name: String
+    public let strategy: StrategyObject
+    public let data: DatasetObject
+    public let configuration: BacktestConfiguration
+    public let configurationText: [(String, String)]
+    public let result: BacktestResult
+    public let statistics: RunStatistics
+    public let status: String
+    /// Wall time of the run loop (not part of the digest).
+    public let seconds: Double
+
+    init(name: String, strategy: StrategyObject, data: DatasetObject, configuration: BacktestConfiguration,
+         configurationText: [(String, String)], result: BacktestResult, statistics: RunStatistics, status: String, seconds: Double) {
+        self.name = name
+        self.strategy = strategy
+        self.data = data
+        self.configuration = configuration
+        self.configurationText = configurationText
+        self.result = result
+        self.statistics = statistics
+        self.status = status
+        self.seconds = seconds
+    }
+
+    var valuation: Valuation { result.valuation }
+    func money(_ m: Money) -> String { valuation.scale.format(m) }
+    func quantity(_ lots: Lots) -> String { DecimalLiteral.format(mantissa: lots &* data.instrument.lotSize.mantissa, scale: Int(data.instrument.lotSize.scale)) }
+
+    public var summary: String {
+        "run \(name): \(strategy.strategyKind.name) \(strategy.name) on \(data.name), \(Renderer.grouped(result.fills.count)) fills, position \(quantity(result.position)), net \(money(result.netPnL))\(status == "complete" ? "" : " (\(status))")"
+    }
+
+    public var display: String {
+        var s = "\(name): \(strategy.strategyKind.name) \(strategy.name) on \(data.name): \(Renderer.grouped(result.fills.count)) fills"
+        s += ", position \(quantity(result.position)), P&L gross \(money(result.grossPnL)), fees \(money(result.fees)), net \(money(result.netPnL))"
+        if status != "complete" { s += " [\(status): partial results]" }
+        return s
+    }
+
+    public var canonical: String {
+        var s = "\(strategy.summary)|\(data.canonical)|" + configurationText.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+        s += "|\(status)|\(result.fills.count)|\(result.position)|\(result.grossPnL.units)|\(result.fees.units)|\(result.exchangeEvents)"
+        for f in result.fills { s += ";\(f.orderID),\(f.side.rawValue),\(f.price),\(f.quantity),\(f.exchangeTime),\(f.isMaker ? 1 : 0)" }
+        return s
+    }
+}
+
+enum BacktestCommands {
+    static let queueNames = ["riskaverse", "risk_averse", "power", "power2", "power3", "log", "log2"]
+
+    static let specs: [CommandSpec] = [
+        CommandSpec("backtest", category: "backtests",
+                    summary: "runs a strategy on a dataset through the exchange simulator; makes a run r1, r2, ...",
+                    parameters: [
+                        Parameter("strategy", .positional, .object("strategy"), required: true, "the strategy (see `strategy`)"),
+                        Parameter("data", .keyword("on"), .object("dataset"), required: true, "the dataset"),
+                        Parameter("from", .option, .time, default: "the start", "first local time to trade"),
+                        Parameter("to", .option, .time, default: "the end", "last local time"),
+                        Parameter("latency", .option, .value, default: "10ms",
+                                  "order entry and response latency: 10ms, entry,response (5ms,8ms), or feed+5ms; feed latency always comes from the data's receive times"),
+                        Parameter("queue", .option, .word, default: "riskaverse",
+                                  "queue model: riskaverse, power:N, power2:N, power3:N, log, log2 (hftbacktest's probabilistic models)"),
+                        Parameter("fill", .option, .choice(["full", "partial"]), default: "full", "full: no partial fills; partial: partial fills"),
+                        Parameter("maker", .option, .number, default: "0 (or the instrument's)", "maker fee rate, e.g. -0.5bp (negative is a rebate)"),
+                        Parameter("taker", .option, .number, default: "0 (or the instrument's)", "taker fee rate, e.g. 7bp"),
+                        Parameter("bin", .option, .duration, default: "1d", "P&L bin for Sharpe, Sortino and VaR"),
+                        Parameter("seed", .option, .integer, default: "0", "seed for random models (recorded with the run)"),
+                    ],
+                    examples: ["strategy mm = grid\nbacktest mm on btc maker=-0.5bp taker=7bp", "backtest mm on btc latency=5ms,8ms queue=power:3 fill=partial"],
+                    details: "Ctrl-C stops the run and keeps what ran (status cancelled). Each run is stored in the session database with its parameters, the dataset's hash, fills, orders, equity and statistics, in one transaction.",
+                    handler: { ctx in try backtest(&ctx) }),
+        CommandSpec("runs", category: "backtests", summary: "lists the runs of this session",
+                    examples: ["runs", "runs | sort net desc"], handler: { ctx in runsTable(ctx.workspace) }),
+        CommandSpec("stats", category: "backtests", summary: "statistics of runs: P&L split, Sharpe, drawdown, VaR, win rate, inventory, latency",
+                    parameters: [Parameter("runs", .positional, .object("run"), required: true, variadic: true, "one or more runs")],
+                    examples: ["stats r1", "stats r1 r2"], details: "Formulas: docs/STATISTICS.md.",
+                    handler: { ctx in try stats(&ctx) }),
+        CommandSpec("compare", category: "backtests", summary: "two runs side by side with the difference",
+                    parameters: [Parameter("a", .positional, .object("run"), required: true, "first run"),
+                                 Parameter("b", .positional, .object("run"), required: true, "second run")],
+                    examples: ["compare r1 r2", "compare r2 r1 | where stat = \"sharpe\""],
+                    handler: { ctx in try compare(&ctx) }),
+        CommandSpec("markouts", category: "backtests",
+                    summary: "mean signed mid move after each fill at horizons, in ticks and bps, by maker/taker and side",
+                    parameters: [Parameter("run", .positional, .object("run"), required: true, "the run"),
+                                 Parameter("horizons", .keyword("at"), .value, default: "100ms,1s,10s", "horizons (durations)")],
+                    examples: ["markouts r1", "markouts r1 at 100ms,1s,10s,1m | plot as line x=horizon_s y=move_ticks by=group"],
+                    handler: { ctx in try markouts(&ctx) }),
+    ]
+
+    static func runObject(_ v: Value, range: SourceRange, ws: Workspace) throws(WorkbenchError) -> RunObject {
+        guard case .object(let o) = v, let r = o.as(RunObject.self) else {
+            throw .at(range, "expected a run, got \(v.kindName)", notes: ["runs: " + allRuns(ws).map(\.name).joined(separator: " ")])
+        }
+        return r
+    }
+
+    static func run(_ e: Expr, _ ctx: inout CommandContext) throws(WorkbenchError) -> RunObject {
+        if case .name(let n, let r) = e, ctx.workspace[n] == nil {
+            let known = allRuns(ctx.workspace).map(\.name)
+            throw .at(r, "no run named '\(n)'", suggestions: Suggest.names(for: n, among: known),
+                      notes: known.isEmpty ? ["make one with: backtest STRATEGY on DATA"] : ["runs: " + known.joined(separator: " ")])
+        }
+        return try runObject(try ctx.session.evaluate(e, in: &ctx.workspace), range: e.range, ws: ctx.workspace)
+    }
+
+    static func allRuns(_ ws: Workspace) -> [RunObject] {
+        ws.names.compactMap { if case .object(let o) = ws[$0], let r = o.as(RunObject.self), r.name == $0 { r } else { nil } }
+    }
+
+    static func rate(_ ctx: inout CommandContext, _ name: String) throws(WorkbenchError) -> ExactDecimal? {
+        guard let v = try ctx.value(name) else { return nil }
+        guard case .number(let n) = v, case .decimal(let m, let s) = n, s <= 12 else {
+            throw .at(ctx.range(name), "\(name) is a fee rate such as 2.5bp or -0.5bp")
+        }
+        guard abs(n.double) < 0.1 else { throw .at(ctx.range(name), "\(name) of \(n) is over 10%: write basis points, e.g. 7bp") }
+        return ExactDecimal(mantissa: m, scale: Int8(s))
+    }
+
+    static func latency(_ ctx: inout CommandContext) throws(WorkbenchError) -> (AnyLatency, String) {
+        guard let e = ctx.exprs("latency").first else {
+            return (.constant(ConstantLatency(entry: 10 * Time.millisecond, response: 10 * Time.millisecond)), "10ms")
+        }
+        var expr = e
+        // `feed+5ms`: feed latency comes from the data in any case; the rest is order latency.
+        if case .binary(.add, .name("feed", _), let rest, _) = e { expr = rest }
+        let v = try ctx.session.evaluate(expr, in: &ctx.workspace)
+        switch v {
+        case .duration(let d) where d >= 0:
+            return (.constant(ConstantLatency(entry: d, response: d)), Format.duration(d))
+        case .list(let items) where items.count == 2:
+            guard case .duration(let a) = items[0], case .duration(let b) = items[1], a >= 0, b >= 0 else { break }
+            return (.constant(ConstantLatency(entry: a, response: b)), "\(Format.duration(a)),\(Format.duration(b))")
+        default: break
+        }
+        throw .at(ctx.range("latency"), "latency is a duration (10ms), entry,response (5ms,8ms) or feed+DURATION")
+    }
+
+    static func queue(_ ctx: inout CommandContext) throws(WorkbenchError) -> QueueModelKind {
+        guard let text = try ctx.word("queue") else { return .riskAverse }
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        let n = parts.count == 2 ? Double(parts[1]) : nil
+        switch parts[0] {
+        case "riskaverse", "risk_averse", "risk-averse": return .riskAverse
+        case "log": return .log
+        case "log2": return .log2
+        case "power", "power2", "power3":
+            guard let n, n > 0 else { throw .at(ctx.range("queue"), "\(parts[0]) takes its exponent: \(parts[0]):3") }
+            return parts[0] == "power" ? .power(n) : parts[0] == "power2" ? .power2(n) : .power3(n)
+        default:
+            throw .at(ctx.range("queue"), "unknown queue model '\(text)'", suggestions: Suggest.names(for: parts[0], among: queueNames),
+                      notes: ["models: riskaverse power:N power2:N power3:N log log2"])
+        }
+    }
+
+    static func gridParameters(_ s: StrategyObject, lot: ExactDecimal, range: SourceRange) throws(WorkbenchError) -> GridParameters {
+        func number(_ n: String) -> Number { if case .number(let x) = s.value(n) { x } else { Number(0) } }
+        func lots(_ n: String) throws(WorkbenchError) -> Lots {
+            let q = number(n)
+            guard case .decimal(let m, let sc) = q, let exact = ExactDecimal(mantissa: m, scale: Int8(sc)).multiple(of: lot) else {
+                throw .at(range, "\(s.name).\(n) = \(q) is not a whole number of lots (lot \(lot))")
+            }
+            return exact
+        }
+        func ticks(_ n: String) throws(WorkbenchError) -> Int64 {
+            guard let t = number(n).integer else { throw .at(range, "\(s.name).\(n) must be a whole number of ticks") }
+            return t
+        }
+        let interval: Nanos = { if case .duration(let d) = s.value("interval") { d } else { 100 * Time.millisecond } }()
+        let skew = number("skew")
+        let skewExact: ExactDecimal = { if case .decimal(let m, let sc) = skew { ExactDecimal(mantissa: m, scale: Int8(sc)) } else { .zero } }()
+        let step = try ticks("step")
+        guard step > 0 else { throw .at(range, "\(s.name).step must be at least 1 tick") }
+        let qty = try lots("qty")
+        guard qty > 0 else { throw .at(range, "\(s.name).qty must be positive") }
+        return GridParameters(levels: Int(number("levels").integer ?? 20), gridIntervalTicks: step, halfSpreadTicks: try ticks("half_spread"),
+                              orderQuantity: qty, maxPosition: try lots("max_position"), skew: skewExact, decisionInterval: interval)
+    }
+
+    static func backtest(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        guard let se = ctx.exprs("strategy").first else { throw .at(ctx.verbRange, "which strategy?") }
+        if case .name(let n, let r) = se, ctx.workspace[n] == nil {
+            throw .at(r, "no strategy named '\(n)'", notes: ["define one: strategy \(n) = grid"])
+        }
+        guard case .object(let so) = try ctx.session.evaluate(se, in: &ctx.workspace), let strategy = so.as(StrategyObject.self) else {
+            throw .at(se.range, "expected a strategy", notes: ["define one: strategy mm = grid"])
+        }
+        let d = try DataCommands.dataset(&ctx)
+        guard d.dataset.eventCount > 0 else { throw .at(ctx.range("data"), "\(d.name) has no events to trade on (bars only?)") }
+        let (lat, latText) = try latency(&ctx)
+        let q = try queue(&ctx)
+        let fill = try ctx.choice("fill") ?? "full"
+        let maker = try rate(&ctx, "maker") ?? d.makerFee ?? .zero
+        let taker = try rate(&ctx, "taker") ?? d.takerFee ?? .zero
+        let bin = try ctx.value("bin").map { (v: Value) throws(WorkbenchError) -> Nanos in
+            guard case .duration(let b) = v, b > 0 else { throw .at(ctx.range("bin"), "bin is a positive duration, e.g. 1h") }
+            return b
+        } ?? Time.day
+        let seed = try ctx.integer("seed") ?? 0
+        var config = BacktestConfiguration(instrument: d.instrument, exchange: fill == "partial" ? .partialFill : .noPartialFill,
+                                           queue: q, latency: lat, fees: TradingValueFees(makerRate: maker, takerRate: taker))
+        let grid = try gridParameters(strategy, lot: d.instrument.lotSize, range: se.range)
+        config.settings.decisionInterval = grid.decisionInterval
+        // The trading window, by local time.
+        var lo = 0, hi = d.dataset.eventCount
+        if let v = try ctx.value("from") { lo = DataCommands.eventsUpTo(try DataCommands.instant(v, for: d, range: ctx.range("from")) - 1, in: d.dataset) }
+        if let v = try ctx.value("to") { hi = DataCommands.eventsUpTo(try DataCommands.instant(v, for: d, range: ctx.range("to")), in: d.dataset) }
+        guard hi > lo else { throw .at(ctx.range("from"), "no events between from= and to=") }
+        let session = ctx.session
+        let cancellation = session.cancellation
+        let start = ContinuousClock.now
+        var first: Nanos = 0, last: Nanos = 1
+        let run: GridRun = d.dataset.withEvents { all in
+            let local = UnsafeBufferPointer(rebasing: all[lo..<hi])
+            first = local.first?.localTime ?? 0
+            last = max(first + 1, local.last?.localTime ?? 1)
+            let progress = { (t: Nanos) -> Bool in
+                session.progress?.update("backtest \(strategy.name) on \(d.name)", fraction: Double(t - first) / Double(last - first))
+                return !cancellation.isCancelled
+            }
+            if let order = exchangeOrder(local) {
+                let sorted = order.map { local[$0] }
+                return sorted.withUnsafeBufferPointer { ex in
+                    BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, exchangeFeed: ex, localFeed: local,
+                                           checkEvery: 1_000, shouldContinue: progress)
+                }
+            }
+            return BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, exchangeFeed: local, localFeed: local,
+                                          checkEvery: 1_000, shouldContinue: progress)
+        }
+        let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds)
+        let status = run.result.stoppedEarly ? "cancelled" : "complete"
+        if run.result.stoppedEarly { cancellation.reset() }
+        let statistics = RunStatistics(run.result, options: .init(binLength: bin, inventoryLimit: grid.maxPosition))
+        let name = nextRunName(ctx.workspace)
+        let configText: [(String, String)] = [("latency", latText), ("queue", q.description), ("fill", fill),
+                                              ("maker", maker.description), ("taker", taker.description),
+                                              ("bin", Format.duration(bin)), ("seed", String(seed)),
+                                              ("from", String(first)), ("to", String(last))]
+        let object = RunObject(name: name, strategy: strategy, data: d, configuration: config, configurationText: configText,
+                               result: run.result, statistics: statistics, status: status, seconds: seconds)
+        try store(object, session: session)
+        ctx.workspace.define(name, .object(ObjectRef(object)))
+        return .object(ObjectRef(object))
+    }
+
+    /// The permutation that sorts events by exchange time (stable), or nil when they already are.
+    static func exchangeOrder(_ events: UnsafeBufferPointer<Event>) -> [Int]? {
+        var i = 1
+        while i < events.count && events[i].exchTime >= events[i - 1].exchTime { i += 1 }
+        if i >= events.count { return nil }
+        return events.indices.sorted { a, b in
+            events[a].exchTime != events[b].exchTime ? events[a].exchTime < events[b].exchTime : a < b
+        }
+    }
+
+    static func nextRunName(_ ws: Workspace) -> String {
+        var k = 1
+        while ws[("r\(k)")] != nil { k += 1 }
+        return "r\(k)"
+    }
+
+    /// Writes the run to the session database (one transaction); no-op without a journal.
+    static func store(_ r: RunObject, session: Session) throws(WorkbenchError) {
+        guard let store = session.runStore else { return }
+        var fills = RunRecord.Fills()
+        for f in r.result.fills {
+            fills.exchTime.append(f.exchangeTime); fills.localTime.append(f.localTime); fills.orderID.append(Int64(f.orderID))
+            fills.side.append(f.side.rawValue); fills.priceTicks.append(f.price); fills.quantityLots.append(f.quantity)
+            fills.isMaker.append(f.isMaker); fills.fee.append(r.valuation.scale.double(f.fee))
+        }
+        var orders = RunRecord.Orders()
+        for o in r.result.orders {
+            orders.orderID.append(Int64(o.id)); orders.submitTime.append(o.submitTime); orders.side.append(o.side.rawValue)
+            orders.type.append(o.type.description); orders.timeInForce.append(o.timeInForce.description)
+            orders.priceTicks.append(o.price); orders.quantityLots.append(o.quantity); orders.filledLots.append(o.executed)
+            orders.status.append(o.status.description); orders.reason.append(o.reason == .none ? "" : o.reason.description)
+        }
+        var equity = RunRecord.Equity()
+        for e in r.result.equity {
+            equity.time.append(e.time); equity.positionLots.append(e.position); equity.midTicks.append(e.markHalfTicks / 2)
+            equity.equity.append(r.valuation.scale.double(e.equity))
+        }
+        let record = RunRecord(name: r.name, kind: "backtest", strategy: r.strategy.name, strategyKind: r.strategy.strategyKind.name,
+                               parameters: r.strategy.values.map { ($0.name, $0.value.display) } + r.configurationText,
+                               dataset: r.data.name, datasetHash: r.data.dataset.contentHash,
+                               datasetPath: r.data.dataset.sources.first ?? "", symbol: r.data.instrument.symbol,
+                               tickSize: r.data.instrument.tickSize.description, lotSize: r.data.instrument.lotSize.description,
+                               engineVersion: Session.engineVersion, status: r.status, events: Int64(r.result.exchangeEvents),
+                               seed: 0, fills: fills, orders: orders, equity: equity,
+                               stats: statisticsRows(r).map { ($0.0, $0.2) })
+        do { try store.save(record, sessionID: session.journal?.sessionID) } catch {
+            throw .failed("the run could not be stored: \(error)")
+        }
+    }
+
+    /// (name, text, value) for every statistic, in the order `stats` shows them.
+    static func statisticsRows(_ r: RunObject) -> [(String, String, Double)] {
+        let s = r.statistics, v = r.valuation
+        func m(_ x: Money) -> (String, Double) { (v.scale.format(x), v.scale.double(x)) }
+        func d(_ x: Double?, _ digits: Int = 4) -> (String, Double) { x.map { (Format.real($0), $0) } ?? ("", .nan) }
+        func ns(_ x: Int64?) -> (String, Double) { x.map { (Format.duration($0), Double($0)) } ?? ("", .nan) }
+        var rows: [(String, (String, Double))] = [
+            ("pnl_net", m(s.pnl.net)), ("pnl_gross", m(s.pnl.gross)), ("fees", m(s.pnl.fees)),
+            ("spread_capture", m(s.pnl.spreadCapture)), ("inventory_pnl", m(s.pnl.inventory)),
+            ("final_position", (r.quantity(r.result.position), r.valuation.lotSize.doubleValue * Double(r.result.position))),
+            ("fills", d(Double(s.trades.fills))), ("maker_fills", d(Double(s.trades.makerFills))), ("taker_fills", d(Double(s.trades.takerFills))),
+            ("round_trips", d(Double(s.trades.roundTrips))), ("win_rate", d(s.trades.winRate)), ("win_rate_after_fees", d(s.trades.winRateAfterFees)),
+            ("profit_factor", d(s.trades.profitFactor)), ("turnover", d(s.trades.turnover)),
+            ("return_over_trade_bps", d(s.trades.returnOverTradeBps)), ("fill_ratio", d(s.trades.fillRatio)),
+            ("order_to_trade", d(s.trades.orderToTradeRatio)),
+            ("sharpe", d(s.returns.sharpe)), ("sortino", d(s.returns.sortino)), ("calmar", d(s.returns.calmar)),
+            ("annualization_factor", d(s.returns.annualizationFactor)), ("bins", d(Double(s.returns.bins))),
+            ("max_drawdown", d(s.drawdown.maxValue)), ("max_drawdown_duration", ns(s.drawdown.maxDuration)),
+        ]
+        for (label, v) in [("95", s.var95), ("99", s.var99)] {
+            rows.append(("var\(label)_hist", d(v?.historicalVaR))); rows.append(("cvar\(label)_hist", d(v?.historicalCVaR)))
+            rows.append(("var\(label)_param", d(v?.parametricVaR))); rows.append(("cvar\(label)_param", d(v?.parametricCVaR)))
+        }
+        rows += [("inventory_mean_abs", d(s.inventory.timeWeightedMeanAbs * r.valuation.lotSize.doubleValue)),
+                 ("inventory_max_abs", (r.quantity(s.inventory.maxAbs), Double(s.inventory.maxAbs) * r.valuation.lotSize.doubleValue)),
+                 ("time_at_limit", d(s.inventory.timeAtLimit)),
+                 ("tick_to_order_p50", ns(s.tickToOrder?.p50)), ("tick_to_order_p99", ns(s.tickToOrder?.p99)),
+                 ("tick_to_order_p999", ns(s.tickToOrder?.p999)), ("order_rtt_p50", ns(s.orderRoundTrip?.p50)),
+                 ("order_rtt_p99", ns(s.orderRoundTrip?.p99)), ("order_rtt_p999", ns(s.orderRoundTrip?.p999)),
+                 ("events", d(Double(r.result.exchangeEvents)))]
+        return rows.map { ($0.0, $0.1.0, $0.1.1) }
+    }
+
+    static func stats(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        var runs: [RunObject] = []
+        for e in ctx.exprs("runs") {
+            if case .list(let items, _) = e { for i in items { runs.append(try run(i, &ctx)) } } else { runs.append(try run(e, &ctx)) }
+        }
+        let names = statisticsRows(runs[0]).map(\.0)
+        var columns = [Column("stat", .text(names))]
+        for r in runs { columns.append(Column(r.name, .text(statisticsRows(r).map(\.1)))) }
+        return .table(Table(columns))
+    }
+
+    static func compare(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        let a = try run(ctx.exprs("a")[0], &ctx), b = try run(ctx.exprs("b")[0], &ctx)
+        let ra = statisticsRows(a), rb = statisticsRows(b)
+        let diff = zip(ra, rb).map { x, y in x.2.isFinite && y.2.isFinite ? y.2 - x.2 : Double.nan }
+        return .table(Table([Column("stat", .text(ra.map(\.0))), Column(a.name, .text(ra.map(\.1))), Column(b.name, .text(rb.map(\.1))),
+                             Column("\(b.name)-\(a.name)", .real(diff))]))
+    }
+
+    static func runsTable(_ ws: Workspace) -> Value {
+        let runs = allRuns(ws)
+        return .table(Table([
+            Column("run", .text(runs.map(\.name))), Column("strategy", .text(runs.map { "\($0.strategy.strategyKind.name) \($0.strategy.name)" })),
+            Column("data", .text(runs.map(\.data.name))), Column("status", .text(runs.map(\.status))),
+            Column("fills", .int(runs.map { Int64($0.result.fills.count) })),
+            Column("position", .real(runs.map { Double($0.result.position) * $0.valuation.lotSize.doubleValue })),
+            Column("net", .real(runs.map { $0.valuation.scale.double($0.result.netPnL) })),
+            Column("sharpe", .real(runs.map { $0.statistics.returns.sharpe ?? .nan })),
+            Column("max_dd", .real(runs.map(\.statistics.drawdown.maxValue))),
+        ]))
+    }
+
+    static func markouts(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        let r = try run(ctx.exprs("run")[0], &ctx)
+        var horizons: [Nanos] = [100 * Time.millisecond, Time.second, 10 * Time.second]
+        if let v = try ctx.value("horizons") {
+            let items: [Value] = { if case .list(let l) = v { l } else { [v] } }()
+            horizons = []
+            for i in items {
+                guard case .duration(let h) = i, h > 0 else { throw .at(ctx.range("horizons"), "horizons are positive durations: at 100ms,1s,10s") }
+                horizons.append(h)
+            }
+        }
+        let m: Markouts = r.data.dataset.withEvents { all in
+            if let order = exchangeOrder(all) {
+                let sorted = order.map { all[$0] }
+                return sorted.withUnsafeBufferPointer { Markouts.compute(fills: r.result.fills, exchangeFeed: $0, base: r.data.dataset.baseTick, horizons: horizons) }
+            }
+            return Markouts.compute(fills: r.result.fills, exchangeFeed: all, base: r.data.dataset.baseTick, horizons: horizons)
+        }
+        let g = m.groups
+        func group(_ x: Markouts.Group) -> String {
+            (x.isMaker.map { $0 ? "maker" : "taker" } ?? "all") + (x.side == .none ? "" : x.side == .buy ? " buy" : " sell")
+        }
+        return .table(Table([
+            Column("group", .text(g.map(group))), Column("horizon", .duration(g.map(\.horizon))),
+            Column("horizon_s", .real(g.map { Double($0.horizon) / 1e9 })),
+            Column("fills", .int(g.map { Int64($0.count) })),
+            Column("move_ticks", .real(g.map { $0.meanMoveTicks ?? .nan })), Column("move_bps", .real(g.map { $0.meanMoveBps ?? .nan })),
+            Column("pnl_ticks", .real(g.map { $0.meanPnLTicks ?? .nan })),
+        ]))
+    }
+
+    // MARK: - Table views of runs: fills(r1), orders(r1), equity(r1)
+
+    static func fills(_ r: RunObject) -> Table {
+        let f = r.result.fills, d = r.data
+        return Table([
+            Column("ts", .timestamp(f.map(\.exchangeTime), zone: d.zone)), Column("local_ts", .timestamp(f.map(\.localTime), zone: d.zone)),
+            Column("order_id", .int(f.map { Int64($0.orderID) })), Column("side", .text(f.map { $0.side == .buy ? "buy" : "sell" })),
+            Column("px", .decimal(f.map { d.priceMantissa($0.price) }, scale: d.priceScale)),
+            Column("qty", .decimal(f.map { d.quantityMantissa($0.quantity) }, scale: d.quantityScale)),
+            Column("maker", .bool(f.map(\.isMaker))), Column("fee", .real(f.map { r.valuation.scale.double($0.fee) })),
+            Column("position", .decimal(f.map { d.quantityMantissa($0.positionAfter) }, scale: d.quantityScale)),
+        ])
+    }
+
+    static func orders(_ r: RunObject) -> Table {
+        let o = r.result.orders, d = r.data
+        return Table([
+            Column("submitted", .timestamp(o.map(\.submitTime), zone: d.zone)), Column("order_id", .int(o.map { Int64($0.id) })),
+            Column("side", .text(o.map { $0.side == .buy ? "buy" : "sell" })), Column("type", .text(o.map(\.type.description))),
+            Column("tif", .text(o.map(\.timeInForce.description))),
+            Column("px", .decimal(o.map { d.priceMantissa($0.price) }, scale: d.priceScale)),
+            Column("qty", .decimal(o.map { d.quantityMantissa($0.quantity) }, scale: d.quantityScale)),
+            Column("filled", .decimal(o.map { d.quantityMantissa($0.executed) }, scale: d.quantityScale)),
+            Column("status", .text(o.map(\.status.description))), Column("reason", .text(o.map { $0.reason == .none ? "" : $0.reason.description })),
+        ])
+    }
+
+    static func equity(_ r: RunObject) -> Table {
+        let e = r.result.equity, d = r.data
+        return Table([
+            Column("ts", .timestamp(e.map(\.time), zone: d.zone)),
+            Column("position", .decimal(e.map { d.quantityMantissa($0.position) }, scale: d.quantityScale)),
+            Column("mid", .real(e.map { Double($0.markHalfTicks) / 2 * d.instrument.tickSize.doubleValue })),
+            Column("equity", .real(e.map { r.valuation.scale.double($0.equity) })),
+            Column("fees", .real(e.map { r.valuation.scale.double($0.fees) })),
+        ])
+    }
+}
