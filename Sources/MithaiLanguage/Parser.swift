@@ -213,7 +213,8 @@ public struct Parser {
         if next.spaceBefore == false && (next.kind == .leftParen || next.kind == .dot) { return false }
         switch next.kind {
         case .plus, .star, .slash, .modulo, .equalEqual, .notEqual, .less, .lessEqual, .greater,
-             .greaterEqual, .dotDot, .andAnd, .orOr:
+             .greaterEqual, .dotDot, .andAnd, .orOr, .assign:
+            // `side = "buy"` inside brackets compares (assignments are handled per statement).
             return false
         case .minus:
             // `x - 1` is arithmetic; `cancel -1` would be an argument.
