@@ -11,6 +11,7 @@ public enum DatasetLoader {
     ///     partner file is found beside it).
     ///   - format: the format, or nil to detect it from the content (`detectFormat`).
     ///   - symbol, tz, tick, lot: see `ReadOptions` (tz: IANA name, e.g. `Asia/Kolkata`).
+    ///   - skipMalformedRows: tick CSV and bars only, see `ReadOptions.skipMalformedRows`.
     ///   - cacheDirectory: where the binary cache lives (e.g. `.mithai-cache` beside the data);
     ///     nil disables caching. The first load writes `<key>.mithai-events` there atomically;
     ///     later loads of the same bytes with the same options memory-map it instead of parsing.
@@ -22,10 +23,11 @@ public enum DatasetLoader {
     ///   `CancellationError` when cancelled.
     public static func load(path: String, format: DataFormat? = nil, symbol: String? = nil, tz: String? = nil,
                             tick: ExactDecimal? = nil, lot: ExactDecimal? = nil, cacheDirectory: String? = nil,
+                            skipMalformedRows: Bool = false,
                             progress: (@Sendable (Double) -> Void)? = nil,
                             isCancelled: (@Sendable () -> Bool)? = nil) throws -> Dataset
     {
-        let options = ReadOptions(symbol: symbol, timeZone: tz, tick: tick, lot: lot)
+        let options = ReadOptions(symbol: symbol, timeZone: tz, tick: tick, lot: lot, skipMalformedRows: skipMalformedRows)
         return try load(path: path, format: format, options: options, cacheDirectory: cacheDirectory,
                         control: LoadControl(progress: progress, isCancelled: isCancelled))
     }
@@ -65,8 +67,12 @@ public enum DatasetLoader {
             builder = try NpzReader(file: InputFile(path: sources[0]), options: options, control: control).read()
         case .benchCSV:
             builder = try BenchCSVReader(file: InputFile(path: sources[0]), options: options, control: control).read()
-        default:
-            throw DataError(file: sources[0], "reading \(format) is not implemented yet")
+        case .tardis:
+            builder = try TardisReader(file: InputFile(path: sources[0]), options: options, control: control).read()
+        case .tickCSV:
+            builder = try TickCSVReader(file: InputFile(path: sources[0]), options: options, control: control).read()
+        case .bars:
+            builder = try BarsReader(file: InputFile(path: sources[0]), options: options, control: control).read()
         }
         return builder.finish(format: format, sources: sources, contentHash: contentHash)
     }
@@ -105,6 +111,7 @@ public enum DatasetLoader {
         var hasher = SHA256()
         let text = [contentHash, format.rawValue, options.symbol ?? "", options.timeZone ?? "",
                     options.tick?.normalized().description ?? "", options.lot?.normalized().description ?? "",
+                    options.skipMalformedRows ? "lenient" : "strict",
                     String(EventCache.layoutVersion), String(readerVersion)].joined(separator: "\u{1F}")
         hasher.update(data: Array(text.utf8))
         return hasher.finalize().prefix(16).map { byte in

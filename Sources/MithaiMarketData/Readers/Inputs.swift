@@ -10,12 +10,19 @@ public struct ReadOptions: Sendable, Hashable {
     public var tick: ExactDecimal?
     /// Lot size; inferred from the data's decimals when nil.
     public var lot: ExactDecimal?
+    /// Tick CSV and bar files only: skip rows that cannot be read (wrong column count, bad
+    /// number or time) instead of failing; the count and first line numbers go to the notes.
+    /// Every other reader is always strict.
+    public var skipMalformedRows: Bool
 
-    public init(symbol: String? = nil, timeZone: String? = nil, tick: ExactDecimal? = nil, lot: ExactDecimal? = nil) {
+    public init(symbol: String? = nil, timeZone: String? = nil, tick: ExactDecimal? = nil, lot: ExactDecimal? = nil,
+                skipMalformedRows: Bool = false)
+    {
         self.symbol = symbol
         self.timeZone = timeZone
         self.tick = tick
         self.lot = lot
+        self.skipMalformedRows = skipMalformedRows
     }
 }
 
@@ -71,4 +78,19 @@ func units(_ d: ExactDecimal, _ scaler: StepScaler, _ what: @autoclosure () -> S
         throw lines.error("\(what()) \(d) is not a whole multiple of \(scaler.step)\(hint)")
     }
     return u
+}
+
+/// Counts rows skipped under `ReadOptions.skipMalformedRows` and remembers the first few.
+struct SkippedRows {
+    private(set) var count = 0
+    private(set) var first: [String] = []
+
+    mutating func record(_ error: DataError) {
+        count += 1
+        if first.count < 5 { first.append("line \(error.line): \(error.message)") }
+    }
+
+    var note: String? {
+        count == 0 ? nil : "\(count) malformed row(s) skipped (\(first.joined(separator: "; "))\(count > first.count ? "; …" : ""))"
+    }
 }
