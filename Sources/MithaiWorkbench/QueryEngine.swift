@@ -85,10 +85,13 @@ public enum QueryEngine {
                     throw .at(r, "'by \(Format.duration(d))' buckets time, but the table has no timestamp column",
                               notes: ["columns: " + t.columnNames.joined(separator: " ")])
                 }
+                // Buckets start on multiples of the duration in the column's wall-clock time
+                // (a 1d bucket starts at local midnight).
                 keyFns.append((k.label ?? tc.name, { (row: Int) throws(WorkbenchError) -> Value in
-                    let v = ts[row]
+                    let offset = Int64(Format.utcOffset(ts[row], zone: zone)) * 1_000_000_000
+                    let v = ts[row] + offset
                     let floorDiv = v >= 0 ? v / d : (v - d + 1) / d
-                    return .timestamp(floorDiv * d, zone: zone)
+                    return .timestamp(floorDiv * d - offset, zone: zone)
                 }))
             } else {
                 keyFns.append((k.label ?? defaultName(k.expr), try compile(k.expr, t, session: session, ws: &ws)))
