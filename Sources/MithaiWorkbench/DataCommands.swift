@@ -287,17 +287,8 @@ public enum DataCommands {
         }
     }
 
-    /// Index one past the last event with local time <= t (events are in local-time order).
-    static func eventsUpTo(_ t: Nanos, in dataset: Dataset) -> Int {
-        dataset.withEvents { events in
-            var lo = 0, hi = events.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if events[mid].localTime <= t { lo = mid + 1 } else { hi = mid }
-            }
-            return lo
-        }
-    }
+    /// Index one past the last event with local time <= t.
+    static func eventsUpTo(_ t: Nanos, in dataset: Dataset) -> Int { dataset.eventCount(upTo: t) }
 
     static func book(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         let d = try dataset(&ctx)
@@ -306,17 +297,10 @@ public enum DataCommands {
         var end = d.dataset.eventCount
         if let v = try ctx.value("time") { end = eventsUpTo(try instant(v, for: d, range: ctx.range("time")), in: d.dataset) }
         let levels = try ctx.choice("levels") ?? "l2"
-        let isL3 = d.dataset.counts[.add] > 0
+        let isL3 = d.dataset.isOrderByOrder
         if levels == "l3" && !isL3 { throw .at(ctx.range("levels"), "\(d.name) has no order-by-order (L3) events") }
-        if isL3 {
-            var book = L3Book()
-            let base = d.dataset.baseTick
-            d.dataset.withEvents { events in for i in 0..<end { book.apply(events[i], base: base) } }
-            if levels == "l3" { return queueTable(book, d: d, depth: depth) }
-            return ladder(bids: book.l2.levels(.buy, maxLevels: depth), asks: book.l2.levels(.sell, maxLevels: depth), d: d)
-        }
-        var book = L2Book()
-        ReplayBenchmark.replay(d.dataset, into: &book, range: 0..<end)
+        if levels == "l3" { return queueTable(d.dataset.l3Book(upTo: end), d: d, depth: depth) }
+        let book = d.dataset.l2Book(upTo: end)
         return ladder(bids: book.levels(.buy, maxLevels: depth), asks: book.levels(.sell, maxLevels: depth), d: d)
     }
 

@@ -60,84 +60,40 @@ enum TableFunctions {
                 guard case .number(let n) = v, let i = n.integer, (1...1000).contains(i) else { throw .at(r, "levels must be 1...1000") }
                 levels = Int(i)
             }
-            var book = L2Book()
-            if d.dataset.counts[.add] > 0 {
-                var l3 = L3Book()
-                let base = d.dataset.baseTick
-                d.dataset.withEvents { e in for i in 0..<end { l3.apply(e[i], base: base) } }
-                return DataCommands.ladder(bids: l3.l2.levels(.buy, maxLevels: levels), asks: l3.l2.levels(.sell, maxLevels: levels), d: d)
-            }
-            ReplayBenchmark.replay(d.dataset, into: &book, range: 0..<end)
+            let book = d.dataset.l2Book(upTo: end)
             return DataCommands.ladder(bids: book.levels(.buy, maxLevels: levels), asks: book.levels(.sell, maxLevels: levels), d: d)
         }
     }
 
     static func sideName(_ s: Side) -> String { s == .buy ? "buy" : s == .sell ? "sell" : "" }
 
+    /// Trade prints (and L3 executions, aggressor = the side opposite the resting order).
     static func trades(_ d: DatasetObject, session: Session) -> Table {
-        var ts: [Int64] = [], local: [Int64] = [], px: [Int64] = [], qty: [Int64] = [], side: [String] = []
-        let base = d.dataset.baseTick
-        d.dataset.withEvents { events in
-            let n = d.dataset.counts[.trade] + d.dataset.counts[.execute] + d.dataset.counts[.executeHidden]
-            ts.reserveCapacity(n); local.reserveCapacity(n); px.reserveCapacity(n); qty.reserveCapacity(n); side.reserveCapacity(n)
-            for e in events where e.kind.isPrint {
-                ts.append(e.exchTime)
-                local.append(e.localTime)
-                px.append(d.priceMantissa(e.ticks(base: base)))
-                qty.append(d.quantityMantissa(Lots(e.quantity)))
-                // Executions carry the resting side; the aggressor is the other one.
-                side.append(sideName(e.kind == .trade ? e.side : e.side.opposite))
-            }
-        }
+        let t = d.dataset.trades()
         return Table([
-            Column("ts", .timestamp(ts, zone: d.zone)),
-            Column("px", .decimal(px, scale: d.priceScale)),
-            Column("qty", .decimal(qty, scale: d.quantityScale)),
-            Column("side", .text(side)),
-            Column("local_ts", .timestamp(local, zone: d.zone)),
+            Column("ts", .timestamp(t.time, zone: d.zone)),
+            Column("px", .decimal(t.price.map(d.priceMantissa), scale: d.priceScale)),
+            Column("qty", .decimal(t.quantity.map(d.quantityMantissa), scale: d.quantityScale)),
+            Column("side", .text(t.aggressor.map(sideName))),
+            Column("local_ts", .timestamp(t.localTime, zone: d.zone)),
         ])
     }
 
+    /// Best bid and ask through time: the venue's quote feed when the dataset has one,
+    /// otherwise the book rebuilt event by event (one row per change, by local time).
     static func quotes(_ d: DatasetObject, session: Session) throws(WorkbenchError) -> Table {
-        var ts: [Int64] = [], bid: [Int64] = [], bidQty: [Int64] = [], ask: [Int64] = [], askQty: [Int64] = []
-        var lastBid = Ticks.min, lastAsk = Ticks.max, lastBidQty: Lots = -1, lastAskQty: Lots = -1
-        let base = d.dataset.baseTick
-        let isL3 = d.dataset.counts[.add] > 0
-        var l2 = L2Book()
-        var l3 = L3Book()
-        var cancelled = false
-        d.dataset.withEvents { events in
-            for i in 0..<events.count {
-                if i & 0xFFFF == 0 && session.cancellation.isCancelled { cancelled = true; return }
-                let e = events[i]
-                let b: Ticks, a: Ticks, bq: Lots, aq: Lots
-                if isL3 {
-                    l3.apply(e, base: base)
-                    b = l3.l2.bestBid; a = l3.l2.bestAsk; bq = l3.l2.bestBidQuantity; aq = l3.l2.bestAskQuantity
-                } else {
-                    l2.apply(e, base: base)
-                    b = l2.bestBid; a = l2.bestAsk; bq = l2.bestBidQuantity; aq = l2.bestAskQuantity
-                }
-                // Skip rows inside a message or a snapshot: only whole updates are quotes.
-                if e.kind == .snapshot && !e.flags.contains(.snapshotEnd) { continue }
-                if b == lastBid && a == lastAsk && bq == lastBidQty && aq == lastAskQty { continue }
-                if i + 1 < events.count && events[i + 1].exchTime == e.exchTime && events[i + 1].kind.isL2BookUpdate == e.kind.isL2BookUpdate
-                    && events[i + 1].localTime == e.localTime && !e.kind.isL3 { continue }
-                lastBid = b; lastAsk = a; lastBidQty = bq; lastAskQty = aq
-                ts.append(e.exchTime)
-                bid.append(b == Ticks.min ? Column.null : d.priceMantissa(b))
-                ask.append(a == Ticks.max ? Column.null : d.priceMantissa(a))
-                bidQty.append(b == Ticks.min ? Column.null : d.quantityMantissa(bq))
-                askQty.append(a == Ticks.max ? Column.null : d.quantityMantissa(aq))
-            }
+        let q = d.dataset.topOfBook()
+        if session.cancellation.isCancelled { throw .cancelled }
+        func px(_ v: [Ticks], missing: Ticks) -> [Int64] { v.map { $0 == missing ? Column.null : d.priceMantissa($0) } }
+        func qty(_ v: [Lots], _ p: [Ticks], missing: Ticks) -> [Int64] {
+            zip(v, p).map { $1 == missing ? Column.null : d.quantityMantissa($0) }
         }
-        if cancelled { throw .cancelled }
         return Table([
-            Column("ts", .timestamp(ts, zone: d.zone)),
-            Column("bid", .decimal(bid, scale: d.priceScale)),
-            Column("bid_qty", .decimal(bidQty, scale: d.quantityScale)),
-            Column("ask", .decimal(ask, scale: d.priceScale)),
-            Column("ask_qty", .decimal(askQty, scale: d.quantityScale)),
+            Column("ts", .timestamp(q.time, zone: d.zone)),
+            Column("bid", .decimal(px(q.bidPrice, missing: Ticks.min), scale: d.priceScale)),
+            Column("bid_qty", .decimal(qty(q.bidSize, q.bidPrice, missing: Ticks.min), scale: d.quantityScale)),
+            Column("ask", .decimal(px(q.askPrice, missing: Ticks.max), scale: d.priceScale)),
+            Column("ask_qty", .decimal(qty(q.askSize, q.askPrice, missing: Ticks.max), scale: d.quantityScale)),
         ])
     }
 
