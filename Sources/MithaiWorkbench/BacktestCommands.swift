@@ -54,7 +54,7 @@ public final class RunObject: WorkspaceObject {
     }
 }
 
-enum BacktestCommands {
+public enum BacktestCommands {
     static let queueNames = ["riskaverse", "risk_averse", "power", "power2", "power3", "log", "log2"]
 
     static let specs: [CommandSpec] = [
@@ -254,7 +254,7 @@ enum BacktestCommands {
     }
 
     /// The permutation that sorts events by exchange time (stable), or nil when they already are.
-    static func exchangeOrder(_ events: UnsafeBufferPointer<Event>) -> [Int]? {
+    public static func exchangeOrder(_ events: UnsafeBufferPointer<Event>) -> [Int]? {
         var i = 1
         while i < events.count && events[i].exchTime >= events[i - 1].exchTime { i += 1 }
         if i >= events.count { return nil }

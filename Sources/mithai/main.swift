@@ -17,7 +17,27 @@ struct Mithai: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print one JSON line (compare with ../shared/bench).",
-        subcommands: [Replay.self])
+        subcommands: [Replay.self, Grid.self])
+
+    struct Grid: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Runs the grid market maker with the reference configuration of ../shared/bench (bench_grid.py's defaults).")
+        @Argument(help: "Any supported file: hftbacktest .npz, the bench CSV, a Binance capture, ...") var file: String
+        @Option(help: "Tick size (price step).") var tick: String?
+        @Option(help: "Lot size (quantity step).") var lot: String?
+        @Option(help: "Input format (detected when omitted).") var format: String?
+        @Option(help: "Queue model: risk_averse (default), power_prob_N, power_prob2_N, power_prob3_N, log_prob, log_prob2.") var queue: String?
+        @Option(help: "Order latency in ms: ENTRY or ENTRY,RESPONSE (default 10).") var latency: String?
+        @Option(help: "full (no partial fills, default) or partial.") var fill: String?
+        @Flag(help: "Exact integer grid prices instead of the reference's float arithmetic.") var exactGrid = false
+        @Flag(help: "Do not use or write the binary cache.") var noCache = false
+
+        func run() throws {
+            let code = Benchmarks.grid(path: file, tick: tick, lot: lot, format: format, queue: queue, latency: latency,
+                                       fill: fill, cache: !noCache, exactGrid: exactGrid)
+            if code != 0 { throw ArgumentParser.ExitCode(code) }
+        }
+    }
 
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
