@@ -15,7 +15,7 @@ public enum GnuplotScript {
 
     static func quote(_ s: String) -> String {
         "\"" + s.replacingOccurrences("\\", "\\\\").replacingOccurrences("\"", "\\\"")
-            .replacingOccurrences("@", "\\\\@").replacingOccurrences("_", "\\\\_").replacingOccurrences("^", "\\\\^") + "\""
+            .replacingOccurrences("@", "\\\\@").replacingOccurrences("&", "\\\\&").replacingOccurrences("_", "\\\\_").replacingOccurrences("^", "\\\\^") + "\""
     }
 
     static func path(_ s: String) -> String { "'" + s.replacingOccurrences("'", "''") + "'" }

@@ -379,6 +379,10 @@ public enum BacktestCommands {
                 horizons.append(h)
             }
         }
+        return try markoutsTable(r, horizons: horizons)
+    }
+
+    static func markoutsTable(_ r: RunObject, horizons: [Nanos]) throws(WorkbenchError) -> Value {
         let m: Markouts = r.data.dataset.withEvents { all in
             if let order = exchangeOrder(all) {
                 let sorted = order.map { all[$0] }
@@ -431,7 +435,8 @@ public enum BacktestCommands {
         return Table([
             Column("ts", .timestamp(e.map(\.time), zone: d.zone)),
             Column("position", .decimal(e.map { d.quantityMantissa($0.position) }, scale: d.quantityScale)),
-            Column("mid", .real(e.map { Double($0.markHalfTicks) / 2 * d.instrument.tickSize.doubleValue })),
+            // No mid before the book has both sides.
+            Column("mid", .real(e.map { $0.markHalfTicks == 0 ? .nan : Double($0.markHalfTicks) / 2 * d.instrument.tickSize.doubleValue })),
             Column("equity", .real(e.map { r.valuation.scale.double($0.equity) })),
             Column("fees", .real(e.map { r.valuation.scale.double($0.fees) })),
         ])

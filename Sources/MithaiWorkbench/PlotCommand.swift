@@ -60,7 +60,13 @@ enum PlotCommand {
         "spread": "bid-ask spread in ticks through time: plot spread DATA",
         "orderflow": "signed trade flow (buy minus sell volume) per bucket and cumulated: plot orderflow DATA [bucket=10s]",
         "volume-profile": "traded volume by price: plot volume-profile DATA",
+        "pnl": "equity (P&L net of fees) through time, drawdown shaded for one run: plot pnl RUN [RUN...]",
+        "inventory": "position through time: plot inventory RUN [RUN...]",
+        "fills": "fills on the mid price, buys and sells marked: plot fills RUN",
+        "markouts": "mean mid move after fills by horizon (bps), by side: plot markouts RUN",
+        "latency": "tick-to-order and order round-trip percentiles: plot latency RUN",
     ]
+    static let runCharts: Set<String> = ["pnl", "inventory", "fills", "markouts", "latency"]
 
     static func run(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         let table: Table
@@ -133,7 +139,89 @@ enum PlotCommand {
         return .object(ObjectRef(ChartObject(path: nil, description: description, fingerprint: fingerprint, text: text)))
     }
 
+    static func seconds(_ ns: Int64, _ zone: String) -> Double { Double(ns) / 1e9 + Double(Format.utcOffset(ns, zone: zone)) }
+
+    static func runChart(_ chart: String, range: SourceRange, objects: [Expr], ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        var runs: [RunObject] = []
+        for e in objects {
+            if case .list(let items, _) = e { for i in items { runs.append(try BacktestCommands.run(i, &ctx)) } } else {
+                runs.append(try BacktestCommands.run(e, &ctx))
+            }
+        }
+        guard let first = runs.first else { throw .at(range, "usage: " + (namedCharts[chart]!.components(separatedBy: ": ").last ?? "")) }
+        if runs.count > 1 && ["fills", "markouts", "latency"].contains(chart) {
+            throw .at(objects[1].range, "plot \(chart) draws one run")
+        }
+        let zone = first.data.zone
+        switch chart {
+        case "pnl":
+            var series: [Series] = []
+            for (i, r) in runs.enumerated() {
+                let e = r.result.equity
+                series.append(Series(name: runs.count > 1 ? r.name : "equity", style: .line,
+                                     columns: [e.map { seconds($0.time, zone) }, e.map { r.valuation.scale.double($0.equity) }], colorIndex: i))
+            }
+            var panels = [Panel(yLabel: "P&L (\(first.data.instrument.currency))", xIsTime: true, series: series, weight: 3)]
+            if runs.count == 1 {
+                let e = first.result.equity
+                var peak = -Double.infinity
+                let dd = e.map { p -> Double in
+                    let v = first.valuation.scale.double(p.equity)
+                    peak = max(peak, v)
+                    return v - peak
+                }
+                panels.append(Panel(yLabel: "drawdown", xIsTime: true,
+                                    series: [Series(name: "", style: .area, columns: [e.map { seconds($0.time, zone) }, dd], colorIndex: 4)], weight: 1))
+            }
+            return try draw(panels, kind: "pnl", title: "P&L " + runs.map(\.name).joined(separator: " "), ctx: &ctx)
+        case "inventory":
+            let series = runs.enumerated().map { i, r in
+                Series(name: runs.count > 1 ? r.name : "position", style: .step,
+                       columns: [r.result.equity.map { seconds($0.time, zone) },
+                                 r.result.equity.map { Double($0.position) * r.data.instrument.lotSize.doubleValue }], colorIndex: i)
+            }
+            return try draw([Panel(yLabel: "position (\(first.data.instrument.symbol))", xIsTime: true, series: series)],
+                            kind: "inventory", title: "inventory " + runs.map(\.name).joined(separator: " "), ctx: &ctx)
+        case "fills":
+            let e = first.result.equity, tick = first.data.instrument.tickSize.doubleValue
+            let mid = Series(name: "mid", style: .line, columns: [e.map { seconds($0.time, zone) }, e.map { $0.markHalfTicks == 0 ? .nan : Double($0.markHalfTicks) / 2 * tick }], colorIndex: 5)
+            let f = first.result.fills
+            let buys = f.filter { $0.side == .buy }, sells = f.filter { $0.side == .sell }
+            return try draw([Panel(yLabel: "price", xIsTime: true, series: [
+                mid,
+                Series(name: "buys", style: .scatter, columns: [buys.map { seconds($0.exchangeTime, zone) }, buys.map { Double($0.price) * tick }], colorIndex: 2),
+                Series(name: "sells", style: .scatter, columns: [sells.map { seconds($0.exchangeTime, zone) }, sells.map { Double($0.price) * tick }], colorIndex: 4),
+            ])], kind: "fills", title: "fills of \(first.name) on the mid", ctx: &ctx)
+        case "markouts":
+            guard case .table(let table) = try BacktestCommands.markoutsTable(
+                first, horizons: [100 * Time.millisecond, Time.second, 10 * Time.second, 60 * Time.second]) else {
+                throw .internal("markouts")
+            }
+            guard case .text(let groups) = table.column(named: "group")!.data, case .real(let h) = table.column(named: "horizon_s")!.data,
+                  case .real(let bps) = table.column(named: "move_bps")!.data else { throw .internal("markouts columns") }
+            var series: [Series] = []
+            for (i, g) in ["all", "all buy", "all sell"].enumerated() {
+                let rows = groups.indices.filter { groups[$0] == g && bps[$0].isFinite }
+                if rows.isEmpty { continue }
+                series.append(Series(name: g == "all" ? "all fills" : g.replacingOccurrences(of: "all ", with: "") + "s", style: .line,
+                                     columns: [rows.map { h[$0] }, rows.map { bps[$0] }], colorIndex: i))
+            }
+            guard !series.isEmpty else { throw .at(objects[0].range, "\(first.name) has no fills to mark out") }
+            return try draw([Panel(xLabel: "horizon (s)", yLabel: "mean mid move after the fill (bps, + = in our favour)", series: series)],
+                            kind: "markouts", title: "markouts of \(first.name)", ctx: &ctx)
+        default: // latency
+            let s = first.statistics
+            guard let t = s.tickToOrder, let o = s.orderRoundTrip else { throw .at(objects[0].range, "\(first.name) sent no orders") }
+            let labels = [1.0, 2, 3]
+            return try draw([Panel(xLabel: "percentile: 1 = p50, 2 = p99, 3 = p99.9", yLabel: "latency (ms)", series: [
+                Series(name: "tick to order", style: .boxes, columns: [labels.map { $0 - 0.2 }, [t.p50, t.p99, t.p999].map { Double($0) / 1e6 }, [0.35, 0.35, 0.35]], colorIndex: 0),
+                Series(name: "order round trip", style: .boxes, columns: [labels.map { $0 + 0.2 }, [o.p50, o.p99, o.p999].map { Double($0) / 1e6 }, [0.35, 0.35, 0.35]], colorIndex: 1),
+            ])], kind: "latency", title: "latency of \(first.name) (simulated time)", ctx: &ctx)
+        }
+    }
+
     static func named(_ chart: String, range: SourceRange, objects: [Expr], ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        if runCharts.contains(chart) { return try runChart(chart, range: range, objects: objects, ctx: &ctx) }
         guard objects.count == 1, let target = objects.first else {
             throw .at(range, "usage: \(namedCharts[chart]!.split(separator: ":").last!.trimmingCharacters(in: .whitespaces))")
         }
