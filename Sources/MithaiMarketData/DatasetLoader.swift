@@ -38,9 +38,12 @@ public enum DatasetLoader {
     {
         let format = try format ?? detectFormat(path: path)
         let sources = try sourceFiles(path: path, format: format)
-        let contentHash = try hashFiles(sources, control: control)
+        let identity = cacheDirectory != nil ? SourceHashMemo.identity(sources) : nil
+        let memo = cacheDirectory.flatMap { dir in identity.flatMap { SourceHashMemo.lookup(dir, $0) } }
+        let contentHash = try memo ?? hashFiles(sources, control: control)
         let key = cacheKey(contentHash: contentHash, format: format, options: options)
         if let cacheDirectory, let cached = EventCache.open(directory: cacheDirectory, key: key) {
+            if memo == nil, let identity { SourceHashMemo.store(cacheDirectory, identity, contentHash) }
             control.progress?(1)
             return cached
         }
@@ -48,6 +51,7 @@ public enum DatasetLoader {
         if let cacheDirectory {
             if let isCancelled = control.isCancelled, isCancelled() { throw CancellationError() }
             try EventCache.write(dataset, directory: cacheDirectory, key: key)
+            if memo == nil, let identity { SourceHashMemo.store(cacheDirectory, identity, contentHash) }
         }
         return dataset
     }
@@ -122,4 +126,67 @@ public enum DatasetLoader {
 
     /// Bumped whenever a reader's output changes for the same input, so old caches are not reused.
     static let readerVersion = 1
+}
+
+/// Remembers the SHA-256 of source files next to the cache, keyed by each file's identity
+/// (absolute path, device, inode, size, modification time in ns), so a cached load does not
+/// re-read a large source. Any change of identity means hashing again. The memo is advisory:
+/// an unreadable or malformed memo is ignored and rewritten.
+enum SourceHashMemo {
+    static func identity(_ paths: [String]) -> String? {
+        var parts: [String] = []
+        for path in paths {
+            var st = stat()
+            guard stat(path, &st) == 0 else { return nil }
+            var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let absolute = realpath(path, &resolved) != nil
+                ? String(decoding: resolved.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : path
+            parts.append("\(absolute)|\(st.st_dev)|\(st.st_ino)|\(st.st_size)|\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)")
+        }
+        return parts.joined(separator: "\n")
+    }
+
+    static func memoPath(_ directory: String, _ identity: String) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(identity.utf8))
+        let name = hasher.finalize().prefix(16).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
+        return directory + "/" + name + ".source-hash"
+    }
+
+    /// The remembered hash for `identity`, if any.
+    static func lookup(_ directory: String, _ identity: String) -> String? {
+        guard let text = read(memoPath(directory, identity)) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 2, lines.dropLast().joined(separator: "\n") == identity, let hash = lines.last,
+              hash.count == 64, hash.allSatisfy(\.isHexDigit)
+        else { return nil }
+        return String(hash)
+    }
+
+    /// Remembers `hash` for `identity` (best effort, atomic).
+    static func store(_ directory: String, _ identity: String, _ hash: String) {
+        write(identity + "\n" + hash, to: memoPath(directory, identity))
+    }
+
+    private static func read(_ path: String) -> String? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+            if bytes.count > 1 << 20 { return nil }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func write(_ text: String, to path: String) {
+        let temporary = path + ".tmp.\(getpid())"
+        guard let f = fopen(temporary, "wb") else { return }
+        let ok = text.utf8CString.withUnsafeBufferPointer { fwrite($0.baseAddress!, 1, $0.count - 1, f) == $0.count - 1 }
+        fclose(f)
+        if !ok || rename(temporary, path) != 0 { unlink(temporary) }
+    }
 }

@@ -22,14 +22,16 @@ struct CacheTests {
         let parsed = try DatasetLoader.load(path: Self.amzn, cacheDirectory: dir)
         #expect(!parsed.loadedFromCache && !parsed.isMemoryMapped)
         let files = TestData.files(in: dir)
-        #expect(files.count == 1 && files[0].hasSuffix(".mithai-events"))  // no temporary left behind
+        #expect(files.filter { $0.hasSuffix(".mithai-events") }.count == 1)
+        #expect(files.filter { $0.hasSuffix(".source-hash") }.count == 1)
+        #expect(files.count == 2)  // no temporary left behind
         let mapped = try DatasetLoader.load(path: Self.amzn, cacheDirectory: dir)
         #expect(mapped.loadedFromCache && mapped.isMemoryMapped)
         sameDataset(parsed, mapped)
         #expect(parsed.contentHash == "60f646b628ef73edd37aacde208c992c2454a0012c437a191a0d9cf20b84fd10")  // PROVENANCE.md
         // Other options are another key: a second file.
         let other = try DatasetLoader.load(path: Self.amzn, tick: "0.0001", cacheDirectory: dir)
-        #expect(!other.loadedFromCache && TestData.files(in: dir).count == 2)
+        #expect(!other.loadedFromCache && TestData.files(in: dir).filter { $0.hasSuffix(".mithai-events") }.count == 2)
         #expect(other.instrument.tickSize == "0.0001" && other.eventCount == parsed.eventCount)
     }
 
@@ -38,7 +40,7 @@ struct CacheTests {
     func corruption(damage: String) throws {
         let dir = TestData.temporaryDirectory("cache-bad")
         let reference = try DatasetLoader.load(path: Self.amzn, cacheDirectory: dir)
-        let path = dir + "/" + TestData.files(in: dir)[0]
+        let path = dir + "/" + TestData.files(in: dir).first { $0.hasSuffix(".mithai-events") }!
         var st = stat()
         stat(path, &st)
         let size = Int(st.st_size)
@@ -83,6 +85,36 @@ struct CacheTests {
         var v: UInt64 = 0
         pread(fd, &v, 8, off_t(offset))
         return v
+    }
+
+    @Test("The source hash is remembered by file identity: a cached load does not re-read the source")
+    func hashMemo() throws {
+        let dir = TestData.temporaryDirectory("memo")
+        let copy = dir + "/amzn.zip"
+        let source = try InputFile(path: Self.amzn)
+        var bytes = [UInt8](repeating: 0, count: Int(source.size))
+        _ = try bytes.withUnsafeMutableBytes { try source.read(at: 0, into: $0) }
+        var f = fopen(copy, "wb")!
+        fwrite(bytes, 1, bytes.count, f)
+        fclose(f)
+        let cache = dir + "/.mithai-cache"
+        let first = try DatasetLoader.load(path: copy, cacheDirectory: cache)
+        var st = stat()
+        stat(copy, &st)
+        // Same size, same modification time, different bytes: the memo is trusted (as make and
+        // git do), so the cached dataset comes back with the remembered hash.
+        bytes[bytes.count / 2] ^= 0xFF
+        f = fopen(copy, "r+b")!
+        fwrite(bytes, 1, bytes.count, f)
+        fclose(f)
+        var times = [st.st_atim, st.st_mtim]
+        utimensat(AT_FDCWD, copy, &times, 0)
+        let second = try DatasetLoader.load(path: copy, cacheDirectory: cache)
+        #expect(second.loadedFromCache && second.contentHash == first.contentHash)
+        // A new modification time means hashing again: the damaged zip is now read, and fails.
+        var later = [st.st_atim, timespec(tv_sec: st.st_mtim.tv_sec + 10, tv_nsec: 0)]
+        utimensat(AT_FDCWD, copy, &later, 0)
+        #expect(throws: DataError.self) { try DatasetLoader.load(path: copy, cacheDirectory: cache) }
     }
 
     @Test("Cancellation throws and leaves no dataset and no cache file")

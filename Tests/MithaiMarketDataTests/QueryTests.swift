@@ -70,3 +70,30 @@ struct QueryTests {
 
     func messageTime(_ d: Dataset, _ k: Int) -> Nanos { d[endOfMessage(d, k)].localTime }
 }
+
+@Suite("Dataset replayer")
+struct ReplayerTests {
+    @Test("Advancing step by step gives the same ladders as one-off queries")
+    func incremental() throws {
+        for path in [TestData.project("binance/binance-usdm-btcusdt_20240808.gz"),
+                     TestData.project("lobster/LOBSTER_SampleFile_AMZN_2012-06-21_1.zip")] {
+            let d = try DatasetLoader.load(path: path)
+            let span = d.localTimeSpan!
+            var r = d.replayer()
+            #expect(r.time == nil && r.position == 0)
+            let step = (span.upperBound - span.lowerBound) / 7
+            for k in 1...7 {
+                let t = span.lowerBound + Nanos(k) * step
+                r.advance(to: t)
+                #expect(r.ladder(levels: 5).bids == d.ladder(at: t, levels: 5).bids)
+                #expect(r.ladder(levels: 5).asks == d.ladder(at: t, levels: 5).asks)
+                #expect(r.time! <= t)
+            }
+            r.advance(to: span.lowerBound)  // never backwards
+            #expect(r.position == d.eventCount(upTo: span.lowerBound + 7 * step))
+            if d.isOrderByOrder, let best = r.ladder(levels: 1).bids.first {
+                #expect(r.queue(side: .buy, price: best.price).reduce(0) { $0 + $1.quantity } == best.quantity)
+            }
+        }
+    }
+}

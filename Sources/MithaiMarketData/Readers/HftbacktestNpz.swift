@@ -286,11 +286,12 @@ struct NpzReader {
 /// `status` events have no hftbacktest equivalent and are left out.
 public enum NpzWriter {
     /// Writes `dataset` to `path` atomically (temporary file, then rename). Returns the number
-    /// of rows written.
+    /// of rows written. Memory: O(1) per event when exchange order equals receive order,
+    /// otherwise 8 bytes per row for the merge plan.
     @discardableResult
     public static func write(_ dataset: Dataset, to path: String) throws -> Int {
-        let rows = records(dataset)
-        let npy = HftbacktestFormat.npyHeader(count: rows.count)
+        let plan = Plan(dataset)
+        let npy = HftbacktestFormat.npyHeader(count: plan.rowCount)
         let temporary = path + ".tmp.\(getpid())"
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DataError(file: path, "cannot create: \(String(cString: strerror(errno)))") }
@@ -300,44 +301,88 @@ public enum NpzWriter {
             if !ok { unlink(temporary) }
         }
         let zip = ZipWriter(fd: fd, name: path)
-        try zip.begin(member: "data.npy", size: Int64(npy.count + rows.count * HftbacktestFormat.recordSize))
+        try zip.begin(member: "data.npy", size: Int64(npy.count + plan.rowCount * HftbacktestFormat.recordSize))
         try npy.withUnsafeBytes { try zip.write($0) }
         let chunk = 16_384
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * HftbacktestFormat.recordSize, alignment: 16)
         defer { buffer.deallocate() }
-        var i = 0
-        while i < rows.count {
-            let n = min(chunk, rows.count - i)
-            for k in 0..<n { rows[i + k].store(buffer.baseAddress! + k * HftbacktestFormat.recordSize) }
-            try zip.write(UnsafeRawBufferPointer(rebasing: buffer[..<(n * HftbacktestFormat.recordSize)]))
-            i += n
+        var filled = 0
+        try plan.forEachRow(dataset) { record in
+            record.store(buffer.baseAddress! + filled * HftbacktestFormat.recordSize)
+            filled += 1
+            if filled == chunk {
+                try zip.write(UnsafeRawBufferPointer(buffer))
+                filled = 0
+            }
         }
+        if filled > 0 { try zip.write(UnsafeRawBufferPointer(rebasing: buffer[..<(filled * HftbacktestFormat.recordSize)])) }
         try zip.finish()
         guard rename(temporary, path) == 0 else { throw DataError(file: path, "cannot rename into place: \(String(cString: strerror(errno)))") }
         ok = true
-        return rows.count
+        return plan.rowCount
     }
 
-    static func records(_ dataset: Dataset) -> [HftbacktestFormat.Record] {
-        let inst = dataset.instrument
-        let tickScale = pow(10.0, Double(inst.tickSize.scale))
-        let lotScale = pow(10.0, Double(inst.lotSize.scale))
-        // Nearest doubles of the exact decimals (mantissa and 10^scale are exact doubles).
-        func px(_ ticks: Ticks) -> Double { Double(ticks * inst.tickSize.mantissa) / tickScale }
-        func qty(_ lots: Lots) -> Double { Double(lots * inst.lotSize.mantissa) / lotScale }
-        var book = L3Book()
-        var out: [HftbacktestFormat.Record] = []
+    /// Which events become which rows, decided before writing (the npy header needs the count).
+    struct Plan {
+        /// Remaining quantity (lots) of partial L3 cancels, which become MODIFY rows.
+        var modifyQuantity: [Int: Lots] = [:]
+        var skipped: [Bool] = []
         var exchSorted = true
-        var rowsOfEvent: [HftbacktestFormat.Record?] = []
-        dataset.withEvents { events in
-            var last = Nanos.min
-            for e in events {
-                if e.exchTime < last { exchSorted = false }
-                last = max(last, e.exchTime)
+        var rowCount = 0
+        /// When exchange order differs from receive order: (event index, EXCH/LOCAL flags) per row.
+        var merged: [(Int32, UInt8)] = []
+
+        init(_ dataset: Dataset) {
+            var book = L3Book()
+            let l3 = dataset.isOrderByOrder
+            var kept: [Int32] = []
+            dataset.withEvents { events in
+                var last = Nanos.min
+                skipped = [Bool](repeating: false, count: events.count)
+                for (i, e) in events.enumerated() {
+                    if e.kind == .status { skipped[i] = true; continue }
+                    if e.exchTime < last { exchSorted = false }
+                    last = max(last, e.exchTime)
+                    if l3 {
+                        if e.kind == .cancel && !e.flags.contains(.fullCancel), let o = book.order(e.orderID), o.quantity > Lots(e.quantity) {
+                            modifyQuantity[i] = o.quantity - Lots(e.quantity)
+                        }
+                        book.apply(e, base: dataset.baseTick)
+                    }
+                }
+                if exchSorted {
+                    rowCount = skipped.reduce(0) { $0 + ($1 ? 0 : 1) }
+                    return
+                }
+                for i in events.indices where !skipped[i] { kept.append(Int32(i)) }
+                let exch = kept.sorted { events[Int($0)].exchTime < events[Int($1)].exchTime || (events[Int($0)].exchTime == events[Int($1)].exchTime && $0 < $1) }
+                var a = 0
+                var b = 0
+                merged.reserveCapacity(kept.count + kept.count / 4)
+                while a < exch.count || b < kept.count {
+                    if a < exch.count && b < kept.count && exch[a] == kept[b] {
+                        merged.append((kept[b], 3)); a += 1; b += 1
+                    } else if a < exch.count && (b >= kept.count || events[Int(exch[a])].exchTime <= events[Int(kept[b])].exchTime) {
+                        merged.append((exch[a], 1)); a += 1
+                    } else {
+                        merged.append((kept[b], 2)); b += 1
+                    }
+                }
+                rowCount = merged.count
+            }
+        }
+
+        func forEachRow(_ dataset: Dataset, _ body: (HftbacktestFormat.Record) throws -> Void) throws {
+            let inst = dataset.instrument
+            let tickScale = pow(10.0, Double(inst.tickSize.scale))
+            let lotScale = pow(10.0, Double(inst.lotSize.scale))
+            // Nearest doubles of the exact decimals (mantissa and 10^scale are exact doubles).
+            func px(_ ticks: Ticks) -> Double { Double(ticks * inst.tickSize.mantissa) / tickScale }
+            func qty(_ lots: Lots) -> Double { Double(lots * inst.lotSize.mantissa) / lotScale }
+            func record(_ i: Int, _ e: Event, flags: UInt64) -> HftbacktestFormat.Record {
                 var code: UInt64
                 var side = e.side
                 var quantity = qty(Lots(e.quantity))
-                var orderID: UInt64 = 0
                 switch e.kind {
                 case .depth: code = 1
                 case .trade: code = 2
@@ -350,58 +395,29 @@ public enum NpzWriter {
                 case .executeHidden: code = 2; side = e.side.opposite  // a print; the aggressor is the other side
                 case .cancel:
                     code = 11
-                    if !e.flags.contains(.fullCancel), let o = book.order(e.orderID), o.quantity > Lots(e.quantity) {
-                        code = 12
-                        quantity = qty(o.quantity - Lots(e.quantity))
-                    }
-                case .status:
-                    rowsOfEvent.append(nil)
-                    continue
+                    if let remaining = modifyQuantity[i] { code = 12; quantity = qty(remaining) }
+                case .status: code = 0
                 }
-                if e.kind.isL3 { orderID = dataset.originalOrderID(e.orderID) }
-                book.apply(e, base: dataset.baseTick)
-                var ev = code
+                var ev = code | flags
                 if side == .buy { ev |= HftbacktestFormat.buyFlag } else if side == .sell { ev |= HftbacktestFormat.sellFlag }
-                let price = e.kind == .clear && (e.flags.contains(.entireSide) || e.side == .none) ? Double.nan : px(dataset.ticks(e))
-                rowsOfEvent.append(HftbacktestFormat.Record(ev: ev, exch: e.exchTime, local: e.localTime, px: price,
-                                                            qty: e.kind == .clear ? 0 : quantity, orderID: orderID))
+                let wholeClear = e.kind == .clear && (e.flags.contains(.entireSide) || e.side == .none)
+                return HftbacktestFormat.Record(ev: ev, exch: e.exchTime, local: e.localTime,
+                                                px: wholeClear ? Double.nan : px(dataset.ticks(e)),
+                                                qty: e.kind == .clear ? 0 : quantity,
+                                                orderID: e.kind.isL3 ? dataset.originalOrderID(e.orderID) : 0)
+            }
+            let both = HftbacktestFormat.exchFlag | HftbacktestFormat.localFlag
+            try dataset.withEvents { events in
+                if exchSorted {
+                    for (i, e) in events.enumerated() where !skipped[i] { try body(record(i, e, flags: both)) }
+                } else {
+                    for (i, f) in merged {
+                        let flags = (f & 1 != 0 ? HftbacktestFormat.exchFlag : 0) | (f & 2 != 0 ? HftbacktestFormat.localFlag : 0)
+                        try body(record(Int(i), events[Int(i)], flags: flags))
+                    }
+                }
             }
         }
-        let both = HftbacktestFormat.exchFlag | HftbacktestFormat.localFlag
-        if exchSorted {
-            out.reserveCapacity(rowsOfEvent.count)
-            for case var r? in rowsOfEvent {
-                r.ev |= both
-                out.append(r)
-            }
-            return out
-        }
-        // Merge the exchange-ordered and receive-ordered streams; shared rows carry both flags.
-        let local = rowsOfEvent.compactMap { $0 }
-        let exch = local.indices.sorted { local[$0].exch < local[$1].exch || (local[$0].exch == local[$1].exch && $0 < $1) }
-        var i = 0
-        var j = 0
-        out.reserveCapacity(local.count * 2)
-        while i < exch.count || j < local.count {
-            if i < exch.count && j < local.count && exch[i] == j {
-                var r = local[j]
-                r.ev |= both
-                out.append(r)
-                i += 1
-                j += 1
-            } else if i < exch.count && (j >= local.count || local[exch[i]].exch <= local[j].exch) {
-                var r = local[exch[i]]
-                r.ev |= HftbacktestFormat.exchFlag
-                out.append(r)
-                i += 1
-            } else {
-                var r = local[j]
-                r.ev |= HftbacktestFormat.localFlag
-                out.append(r)
-                j += 1
-            }
-        }
-        return out
     }
 }
 
