@@ -118,6 +118,17 @@ public struct Trader: Sendable {
         lastFeedLatency = event.localTime &- event.exchTime
     }
 
+    /// Records the last market event the strategy has seen without applying it (the driver's
+    /// shared-book mode keeps the book elsewhere).
+    @inline(__always)
+    mutating func saw(_ event: Event) {
+        lastEventTime = event.localTime
+        lastFeedLatency = event.localTime &- event.exchTime
+    }
+
+    /// Exchanges the trader's book with `other` (O(1): the storage moves, nothing is copied).
+    mutating func swapBook(_ other: inout L2Book) { swap(&book, &other) }
+
     /// Takes the requests made since the last call.
     mutating func takeOutbox(into sink: (OrderMessage) -> Void) {
         for m in outbox { sink(m) }

@@ -101,61 +101,61 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
 
     public var restingCount: Int { buys.count + sells.count + stops.count }
 
+    public mutating func withBook<R>(_ body: (inout L2Book) -> R) -> R { body(&book) }
+
     // MARK: - Market events
 
-    public mutating func process(_ event: Event) {
+    @discardableResult
+    public mutating func process(_ event: Event) -> Bool {
         now = event.exchTime
-        switch event.kind {
-        case .depth, .snapshot:
+        let before = outbox.count
+        let kind = event.kind
+        if kind == .depth || kind == .snapshot {
             let p = base &+ Ticks(event.price)
+            let q = Lots(event.quantity)
+            let orders = Int32(truncatingIfNeeded: event.orderID)
             if event.side == .buy {
                 let prevBest = book.bestBid
-                if !buys.isEmpty && p >= buyLow && p <= buyHigh {
-                    let head = bidChains.find(UInt64(bitPattern: p))
-                    if head >= 0 {
-                        let previous = book.quantity(.buy, at: p)
-                        book.apply(event, base: base)
-                        depthChanged(head: head, previous: previous, current: Lots(event.quantity))
-                    } else {
-                        book.apply(event, base: base)
-                    }
+                if !buys.isEmpty && p >= buyLow && p <= buyHigh, case let head = bidChains.find(UInt64(bitPattern: p)), head >= 0 {
+                    let previous = book.quantity(.buy, at: p)
+                    book.set(.buy, price: p, quantity: q, orders: orders)
+                    depthChanged(head: head, previous: previous, current: q)
                 } else {
-                    book.apply(event, base: base)
+                    book.set(.buy, price: p, quantity: q, orders: orders)
                 }
                 let best = book.bestBid
                 if best > prevBest && !sells.isEmpty && sellLow <= best { fillCrossed(.sell, through: best) }
             } else if event.side == .sell {
                 let prevBest = book.bestAsk
-                if !sells.isEmpty && p >= sellLow && p <= sellHigh {
-                    let head = askChains.find(UInt64(bitPattern: p))
-                    if head >= 0 {
-                        let previous = book.quantity(.sell, at: p)
-                        book.apply(event, base: base)
-                        depthChanged(head: head, previous: previous, current: Lots(event.quantity))
-                    } else {
-                        book.apply(event, base: base)
-                    }
+                if !sells.isEmpty && p >= sellLow && p <= sellHigh, case let head = askChains.find(UInt64(bitPattern: p)), head >= 0 {
+                    let previous = book.quantity(.sell, at: p)
+                    book.set(.sell, price: p, quantity: q, orders: orders)
+                    depthChanged(head: head, previous: previous, current: q)
                 } else {
-                    book.apply(event, base: base)
+                    book.set(.sell, price: p, quantity: q, orders: orders)
                 }
                 let best = book.bestAsk
                 if best < prevBest && !buys.isEmpty && buyHigh >= best { fillCrossed(.buy, through: best) }
             }
-        case .clear:
-            book.apply(event, base: base)
-        case .trade, .execute, .executeHidden:
-            let p = base &+ Ticks(event.price)
-            let aggressor = event.kind == .trade ? event.side : event.side.opposite
-            lastTradePrice = p
-            if aggressor == .buy {
-                if !sells.isEmpty && sellLow <= p { matchPrint(against: .sell, price: p, quantity: Lots(event.quantity)) }
-            } else if aggressor == .sell {
-                if !buys.isEmpty && buyHigh >= p { matchPrint(against: .buy, price: p, quantity: Lots(event.quantity)) }
+        } else {
+            switch kind {
+            case .clear:
+                book.apply(event, base: base)
+            case .trade, .execute, .executeHidden:
+                let p = base &+ Ticks(event.price)
+                let aggressor = kind == .trade ? event.side : event.side.opposite
+                lastTradePrice = p
+                if aggressor == .buy {
+                    if !sells.isEmpty && sellLow <= p { matchPrint(against: .sell, price: p, quantity: Lots(event.quantity)) }
+                } else if aggressor == .sell {
+                    if !buys.isEmpty && buyHigh >= p { matchPrint(against: .buy, price: p, quantity: Lots(event.quantity)) }
+                }
+                if !stops.isEmpty && (p >= buyStopLow || p <= sellStopHigh) { triggerStops(price: p) }
+            default:
+                break
             }
-            if !stops.isEmpty && (p >= buyStopLow || p <= sellStopHigh) { triggerStops(price: p) }
-        default:
-            break
         }
+        return outbox.count != before
     }
 
     @inline(__always)
