@@ -261,6 +261,8 @@ public struct LocalOrders: Sendable, Sequence {
     private var used: ContiguousArray<Bool> = []
     private var free: ContiguousArray<Int32> = []
     private var index = SlotIndex()
+    /// Orders with a final status still held (so `removeFinished` can skip its scan).
+    private var finished = 0
 
     public init() {}
 
@@ -268,7 +270,8 @@ public struct LocalOrders: Sendable, Sequence {
     public var count: Int { index.count }
     public var isEmpty: Bool { index.count == 0 }
 
-    @inlinable public func contains(_ id: OrderID) -> Bool { self[id] != nil }
+    /// True when an order with this id is held. O(1).
+    public func contains(_ id: OrderID) -> Bool { index.find(id) >= 0 }
 
     public subscript(id: OrderID) -> LocalOrder? {
         let s = index.find(id)
@@ -292,15 +295,21 @@ public struct LocalOrders: Sendable, Sequence {
     @inline(__always)
     mutating func update(_ id: OrderID, _ body: (inout LocalOrder) -> Void) {
         let s = index.find(id)
-        if s >= 0 { body(&slots[Int(s)]) }
+        if s >= 0 {
+            let wasFinal = slots[Int(s)].status.isFinal
+            body(&slots[Int(s)])
+            if slots[Int(s)].status.isFinal != wasFinal { finished += wasFinal ? -1 : 1 }
+        }
     }
 
     mutating func removeFinished() {
+        if finished == 0 { return }
         for i in slots.indices where used[i] && slots[i].status.isFinal {
             index.remove(slots[i].id)
             used[i] = false
             free.append(Int32(i))
         }
+        finished = 0
     }
 
     public struct Iterator: IteratorProtocol {
