@@ -196,7 +196,7 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
         var stopped = false
         exchangeCursor = 0
         localCursor = 0
-        shared = settings.shareBook && Backtest.canShareBook(exchangeFeed, localFeed)
+        shared = settings.shareBook && Exchange.supportsSharedBook && Backtest.canShareBook(exchangeFeed, localFeed)
         undo = BookUndoLog()
         let firstExchange = exchangeFeed.isEmpty ? Nanos.max : exchangeFeed[0].exchTime
         let firstLocal = localFeed.isEmpty ? Nanos.max : localFeed[0].localTime

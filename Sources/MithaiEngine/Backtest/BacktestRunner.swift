@@ -8,6 +8,9 @@ public enum ExchangeBehaviour: String, Sendable, Equatable, CaseIterable {
     case noPartialFill = "no_partial_fill"
     /// `PartialFillExchange`.
     case partialFill = "partial_fill"
+    /// `L3Exchange`: order-by-order data, exact FIFO queue positions, no partial fills (the
+    /// queue model setting is ignored).
+    case l3FIFO = "l3_fifo"
 }
 
 /// Which queue model (see `QueueModel`). The probabilistic ones take hftbacktest's parameters.
@@ -158,6 +161,9 @@ public enum BacktestRunner {
     {
         let v = c.valuation
         let lot = c.lotSize.doubleValue
+        if c.exchange == .l3FIFO {
+            return withExchange(c, v, RiskAverseQueue(), &strategy, base, exchangeFeed, localFeed, checkEvery, shouldContinue)
+        }
         switch c.queue {
         case .riskAverse:
             return withExchange(c, v, RiskAverseQueue(), &strategy, base, exchangeFeed, localFeed, checkEvery, shouldContinue)
@@ -184,7 +190,7 @@ public enum BacktestRunner {
         _ ex: UnsafeBufferPointer<Event>, _ lo: UnsafeBufferPointer<Event>, _ checkEvery: Int,
         _ shouldContinue: ((Nanos) -> Bool)?
     ) -> BacktestResult {
-        let trader = Trader(base: base, valuation: v)
+        let trader = Trader(base: base, valuation: v, orderByOrder: c.exchange == .l3FIFO)
         switch c.exchange {
         case .noPartialFill:
             var bt = Backtest(exchange: NoPartialFillExchange(base: base, queue: q, fees: c.fees, valuation: v),
@@ -192,6 +198,10 @@ public enum BacktestRunner {
             return bt.run(&strategy, exchangeFeed: ex, localFeed: lo, checkEvery: checkEvery, shouldContinue: shouldContinue)
         case .partialFill:
             var bt = Backtest(exchange: PartialFillExchange(base: base, queue: q, fees: c.fees, valuation: v),
+                              trader: trader, latency: c.latency, settings: c.settings)
+            return bt.run(&strategy, exchangeFeed: ex, localFeed: lo, checkEvery: checkEvery, shouldContinue: shouldContinue)
+        case .l3FIFO:
+            var bt = Backtest(exchange: L3Exchange(base: base, fees: c.fees, valuation: v),
                               trader: trader, latency: c.latency, settings: c.settings)
             return bt.run(&strategy, exchangeFeed: ex, localFeed: lo, checkEvery: checkEvery, shouldContinue: shouldContinue)
         }

@@ -24,6 +24,13 @@ public protocol ExchangeModel: Sendable {
     /// Lends the exchange's book to `body`, which must give it back with the same content
     /// (the driver rewinds it to show the strategy its delayed view, then replays it).
     mutating func withBook<R>(_ body: (inout L2Book) -> R) -> R
+    /// True when the driver may run in shared-book mode with this exchange (its book is an
+    /// `L2Book` changed only by depth, snapshot and clear events).
+    static var supportsSharedBook: Bool { get }
+}
+
+extension ExchangeModel {
+    public static var supportsSharedBook: Bool { true }
 }
 
 /// Running totals of the fills an exchange produced.
