@@ -153,6 +153,30 @@ public enum BacktestRunner {
                        submittedSells: grid.submittedSells, cancels: grid.cancels)
     }
 
+    /// Runs the grid over one dataset in feed order (local times non-decreasing, every event
+    /// seen by both sides). When its exchange times are out of order, the exchange gets a
+    /// copy sorted by exchange time (stable); otherwise both sides read the same buffer.
+    public static func runGrid(_ configuration: BacktestConfiguration, grid parameters: GridParameters, base: Ticks,
+                               events: UnsafeBufferPointer<Event>, checkEvery: Int = 10_000,
+                               shouldContinue: ((Nanos) -> Bool)? = nil) -> GridRun
+    {
+        withExchangeFeed(events) { ex in
+            runGrid(configuration, grid: parameters, base: base, exchangeFeed: ex, localFeed: events,
+                    checkEvery: checkEvery, shouldContinue: shouldContinue)
+        }
+    }
+
+    /// Calls `body` with the exchange's view of `events`: the buffer itself when its exchange
+    /// times never decrease, else a copy sorted by exchange time (stable). O(n) / O(n log n).
+    public static func withExchangeFeed<R>(_ events: UnsafeBufferPointer<Event>,
+                                           _ body: (UnsafeBufferPointer<Event>) -> R) -> R
+    {
+        guard let order = Backtest<NoPartialFillExchange<RiskAverseQueue, TradingValueFees>, ConstantLatency>
+            .exchangeOrder(events) else { return body(events) }
+        let sorted = order.map { events[$0] }
+        return sorted.withUnsafeBufferPointer(body)
+    }
+
     /// Runs any strategy. Specialised for strategies of this module (the grid); a strategy from
     /// another module runs through generic code (correct, slower).
     public static func run<S: Strategy>(_ c: BacktestConfiguration, strategy: inout S, base: Ticks,
