@@ -186,6 +186,22 @@ struct BacktestDriverTests {
         #expect(r.steps == 10)
     }
 
+    @Test func singleFeedWithExchangeTimesOutOfOrder() {
+        // Feed order (local times increase); the ask at 101 happened first at the exchange.
+        let events = [DriverScene.depth(.buy, 100, 5, 0, 0), DriverScene.depth(.sell, 105, 5, 0, 0),
+                      DriverScene.depth(.buy, 99, 5, 130, 140), DriverScene.depth(.sell, 101, 5, 120, 150),
+                      DriverScene.depth(.buy, 90, 1, 500, 500)]
+        var c = BacktestConfiguration(tickSize: .one, lotSize: .one, latency: .constant(ConstantLatency(entry: 1, response: 1)))
+        c.settings.checkInvariants = true
+        let run = events.withUnsafeBufferPointer {
+            BacktestRunner.runGrid(c, grid: GridParameters(levels: 1, gridIntervalTicks: 1, halfSpreadTicks: 1,
+                                                          orderQuantity: 1, maxPosition: 10, decisionInterval: 100),
+                                   base: 0, events: $0)
+        }
+        #expect(!run.result.sharedBook)
+        #expect(run.result.exchangeEvents == 5 && run.result.localEvents == 5)
+    }
+
     @Test func exchangeOrderOfAnUnsortedFeed() {
         let events = [DriverScene.depth(.buy, 1, 1, 10, 20), DriverScene.depth(.buy, 2, 1, 5, 21),
                       DriverScene.depth(.buy, 3, 1, 5, 22)]

@@ -547,6 +547,50 @@ struct BacktestPropertyTests {
         }
     }
 
+    /// One book rewound for the strategy (shared-book mode) and two replicas give the strategy
+    /// the same book at every decision and the same run, on feeds with crossing updates and
+    /// clears, with several latencies and decision intervals.
+    @Test func sharedBookShowsTheStrategyWhatASecondReplicaWould() {
+        struct Watcher: Strategy {
+            var inner: RandomStrategy
+            var views: [[BookLevel]] = []
+            mutating func decide(_ t: inout Trader) {
+                views.append(t.book.levels(.buy, maxLevels: 6) + t.book.levels(.sell, maxLevels: 6))
+                inner.decide(&t)
+            }
+            mutating func didFill(_ fill: Fill) { inner.didFill(fill) }
+        }
+        for seed in propertySeeds.prefix(12) {
+            var gen = MarketGenerator(seed: seed)
+            let events = gen.stream(messages: 2_000)
+            for interval in [Nanos(3_000), 50_000] {
+                var results: [(BacktestResult, [[BookLevel]])] = []
+                for share in [true, false] {
+                    var w = Watcher(inner: RandomStrategy(seed: seed))
+                    let c = BacktestConfiguration(tickSize: .one, lotSize: .one, exchange: .partialFill,
+                                                  latency: .constant(ConstantLatency(entry: 2_000, response: 1_000)),
+                                                  settings: BacktestSettings(decisionInterval: interval, shareBook: share))
+                    let r = events.withUnsafeBufferPointer {
+                        BacktestRunner.run(c, strategy: &w, base: 0, exchangeFeed: $0, localFeed: $0)
+                    }
+                    #expect(r.sharedBook == share)
+                    results.append((r, w.views))
+                }
+                let (a, va) = results[0], (b, vb) = results[1]
+                if let k = zip(va, vb).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                    Issue.record("seed \(seed) interval \(interval): decision \(k) saw \(va[k]) vs \(vb[k]) with two books")
+                }
+                #expect(va.count == vb.count)
+                #expect(a.fills == b.fills, "seed \(seed): fills differ")
+                #expect(a.orders == b.orders, "seed \(seed): orders differ")
+                #expect(a.equity == b.equity, "seed \(seed): equity differs")
+                #expect(a.finalMarkHalfTicks == b.finalMarkHalfTicks)
+                #expect(a.localEvents == b.localEvents && a.exchangeEvents == b.exchangeEvents)
+                #expect(a.tickToOrder == b.tickToOrder)
+            }
+        }
+    }
+
     /// Every queue model and both behaviours run the grid on the tiny fixture with all
     /// invariants checked after every step.
     @Test(arguments: [QueueModelKind.riskAverse, .power(2), .power2(3), .power3(3), .log, .log2])

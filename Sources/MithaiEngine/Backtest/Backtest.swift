@@ -20,12 +20,18 @@ public struct BacktestSettings: Sendable, Equatable {
     public var equityEvery: Int
     /// Check the exchange's and the ledger's invariants after every step (slow; for tests).
     public var checkInvariants: Bool
+    /// Let one book serve both sides when the feed allows it (see `Backtest`, shared-book
+    /// mode); false keeps a second replica for the strategy. Results are identical.
+    public var shareBook: Bool
 
-    public init(decisionInterval: Nanos = 100 * Time.millisecond, equityEvery: Int = 1, checkInvariants: Bool = false) {
+    public init(decisionInterval: Nanos = 100 * Time.millisecond, equityEvery: Int = 1, checkInvariants: Bool = false,
+                shareBook: Bool = true)
+    {
         precondition(decisionInterval > 0, "decision interval must be positive")
         self.decisionInterval = decisionInterval
         self.equityEvery = equityEvery
         self.checkInvariants = checkInvariants
+        self.shareBook = shareBook
     }
 }
 
@@ -91,6 +97,8 @@ public struct BacktestResult: Sendable {
     public var orderRoundTrip: LatencyHistogram
     /// True when `shouldContinue` stopped the run before the data ended.
     public var stoppedEarly: Bool
+    /// True when one book served both sides (shared-book mode).
+    public var sharedBook: Bool
 
     /// P&L before fees marked at the final mid: cash + mark(position).
     public var grossPnL: Money { cash + valuation.mark(position: position, halfTicks: finalMarkHalfTicks) }
@@ -118,7 +126,8 @@ public struct BacktestResult: Sendable {
                 exchangeTotals: ExchangeTotals,
                 tickToOrder: LatencyHistogram,
                 orderRoundTrip: LatencyHistogram,
-                stoppedEarly: Bool) {
+                stoppedEarly: Bool,
+                sharedBook: Bool) {
         self.valuation = valuation
         self.settings = settings
         self.startTime = startTime
@@ -141,6 +150,7 @@ public struct BacktestResult: Sendable {
         self.tickToOrder = tickToOrder
         self.orderRoundTrip = orderRoundTrip
         self.stoppedEarly = stoppedEarly
+        self.sharedBook = sharedBook
     }
 }
 
@@ -163,6 +173,9 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
     var localCursor = 0
     var tickToOrder = LatencyHistogram()
     var roundTrip = LatencyHistogram()
+    /// Shared-book mode: one book (the exchange's) serves both sides; see `run`.
+    var shared = false
+    var undo = BookUndoLog()
 
     public init(exchange: Exchange, trader: Trader, latency: Latency, settings: BacktestSettings) {
         self.exchange = exchange
@@ -183,6 +196,8 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
         var stopped = false
         exchangeCursor = 0
         localCursor = 0
+        shared = settings.shareBook && Exchange.supportsSharedBook && Backtest.canShareBook(exchangeFeed, localFeed)
+        undo = BookUndoLog()
         let firstExchange = exchangeFeed.isEmpty ? Nanos.max : exchangeFeed[0].exchTime
         let firstLocal = localFeed.isEmpty ? Nanos.max : localFeed[0].localTime
         let t0 = min(firstExchange, firstLocal)
@@ -197,6 +212,7 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                 if !advance(to: target, &strategy, exchangeFeed, localFeed) { break }
                 now = target
                 trader.time = now
+                if shared { showLocalView(exchangeFeed) }
                 strategy.decide(&trader)
                 sendRequests()
                 steps += 1
@@ -207,6 +223,7 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                                               cash: l.cash, fees: l.fees,
                                               equity: l.equity(markHalfTicks: lastMark), fills: Int32(l.fillCount)))
                 }
+                if shared { hideLocalView(exchangeFeed) }
                 if settings.checkInvariants {
                     exchange.checkInvariants()
                     trader.ledger.checkInvariants()
@@ -215,6 +232,18 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                     stopped = true
                     break
                 }
+            }
+            // Leave the trader with its final view of the book (a copy: the exchange keeps its own).
+            if shared {
+                let now = stopped ? now : Nanos.max
+                var li = localCursor
+                while li < localFeed.count && li < exchangeCursor && localFeed[li].localTime <= now { li &+= 1 }
+                localCursor = li
+                if li > 0 { trader.saw(localFeed[li - 1]) }
+                undo.forget(before: li)
+                var view = exchange.book
+                undo.rewind(&view)
+                trader.swapBook(&view)
             }
         }
         let l = trader.ledger
@@ -225,7 +254,7 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                               position: l.position, cash: l.cash, fees: l.fees, realized: l.realized,
                               tradedValue: l.tradedValue, tradedQuantity: l.tradedQuantity,
                               finalMarkHalfTicks: trader.midHalfTicks ?? 0, exchangeTotals: exchange.totals,
-                              tickToOrder: tickToOrder, orderRoundTrip: roundTrip, stoppedEarly: stopped)
+                              tickToOrder: tickToOrder, orderRoundTrip: roundTrip, stoppedEarly: stopped, sharedBook: shared)
     }
 
     /// Processes everything stamped at or before `target`. Returns false when nothing is left
@@ -239,6 +268,7 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
     mutating func advance<S: Strategy>(to target: Nanos, _ strategy: inout S, _ exchangeFeed: UnsafeBufferPointer<Event>,
                                        _ localFeed: UnsafeBufferPointer<Event>) -> Bool
     {
+        if shared { return advanceShared(to: target, &strategy, exchangeFeed) }
         let exchangeCount = exchangeFeed.count
         let localCount = localFeed.count
         while true {
@@ -258,9 +288,9 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                     li &+= 1
                 } else {
                     if et > exchangeLimit { break }
-                    exchange.process(exchangeFeed[ei])
+                    let produced = exchange.process(exchangeFeed[ei])
                     ei &+= 1
-                    if !exchange.outbox.isEmpty {
+                    if produced {
                         sendResponses()
                         // A response may now be the next thing to happen.
                         tLocalOrder = toLocal.nextTime
@@ -293,14 +323,120 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                 }
                 if let f = trader.receive(m, at: t) { strategy.didFill(f) }
             case 2:
-                exchange.process(exchangeFeed[exchangeCursor])
+                let produced = exchange.process(exchangeFeed[exchangeCursor])
                 exchangeCursor &+= 1
-                if !exchange.outbox.isEmpty { sendResponses() }
+                if produced { sendResponses() }
             default:
                 let m = toExchange.pop()
                 exchange.receive(m, at: t)
                 if !exchange.outbox.isEmpty { sendResponses() }
             }
+        }
+    }
+
+    // MARK: - Shared-book mode
+    //
+    // When both sides read the same feed and every event reaches the strategy no earlier than
+    // the exchange (local time >= exchange time, both non-decreasing), the strategy's book at
+    // local time T is the exchange's book minus the events it has applied whose local time is
+    // after T ("in flight"). One book then serves both sides: the exchange keeps it current;
+    // before each decision the in-flight events are undone (their previous levels were saved
+    // when the exchange applied them), the book is lent to the trader, and afterwards the
+    // events are applied again. Local events then cost nothing but a cursor move. The
+    // strategy sees exactly what a second replica would show.
+
+    /// True when one book can serve both sides (see above). O(events), once per run.
+    static func canShareBook(_ ex: UnsafeBufferPointer<Event>, _ lo: UnsafeBufferPointer<Event>) -> Bool {
+        guard ex.baseAddress == lo.baseAddress, ex.count == lo.count else { return false }
+        var lastExchange = Nanos.min, lastLocal = Nanos.min
+        for e in ex {
+            if e.localTime < e.exchTime || e.exchTime < lastExchange || e.localTime < lastLocal { return false }
+            lastExchange = e.exchTime
+            lastLocal = e.localTime
+        }
+        return true
+    }
+
+    /// `advance` in shared-book mode: exchange events and order messages only; local events
+    /// are the same array, consumed when the strategy looks (`showLocalView`).
+    @inline(__always)
+    mutating func advanceShared<S: Strategy>(to target: Nanos, _ strategy: inout S,
+                                             _ feed: UnsafeBufferPointer<Event>) -> Bool
+    {
+        let count = feed.count
+        while true {
+            var tLocalOrder = toLocal.nextTime
+            let tExchangeOrder = toExchange.nextTime
+            var exchangeLimit = min(min(tLocalOrder &- 1, tExchangeOrder), target)
+            var ei = exchangeCursor
+            while ei < count {
+                let e = feed[ei]
+                if e.exchTime > exchangeLimit { break }
+                if e.localTime > target { undo.record(e, index: ei, book: exchange.book, base: trader.base) }
+                let produced = exchange.process(e)
+                ei &+= 1
+                if produced {
+                    sendResponses()
+                    tLocalOrder = toLocal.nextTime
+                    exchangeLimit = min(exchangeLimit, tLocalOrder &- 1)
+                }
+            }
+            exchangeCursor = ei
+            let tExchangeData = ei < count ? feed[ei].exchTime : Nanos.max
+            var t = tLocalOrder
+            var which = 1
+            if tExchangeData < t { t = tExchangeData; which = 2 }
+            if tExchangeOrder < t { t = tExchangeOrder; which = 3 }
+            if t > target {
+                // Done up to the target. Something left: a message, an exchange event, or a local
+                // event not seen yet (local times are >= exchange times, so the last event's).
+                return t != Nanos.max || (count > 0 && feed[count - 1].localTime > target)
+            }
+            switch which {
+            case 1:
+                trader.time = t
+                let m = toLocal.pop()
+                if m.requestTime > 0 && m.answers != .update && m.answers != .fill {
+                    roundTrip.record(t - m.requestTime)
+                }
+                if let f = trader.receive(m, at: t) { strategy.didFill(f) }
+            case 2:
+                let e = feed[ei]
+                if e.localTime > target { undo.record(e, index: ei, book: exchange.book, base: trader.base) }
+                let produced = exchange.process(e)
+                exchangeCursor &+= 1
+                if produced { sendResponses() }
+            default:
+                let m = toExchange.pop()
+                exchange.receive(m, at: t)
+                if !exchange.outbox.isEmpty { sendResponses() }
+            }
+        }
+    }
+
+    /// Moves the local cursor to the trader's time, undoes the in-flight events and lends the
+    /// book to the trader.
+    mutating func showLocalView(_ feed: UnsafeBufferPointer<Event>) {
+        let now = trader.time
+        var li = localCursor
+        while li < feed.count && li < exchangeCursor && feed[li].localTime <= now { li &+= 1 }
+        localCursor = li
+        if li > 0 { trader.saw(feed[li - 1]) }
+        undo.forget(before: li)
+        let log = undo
+        exchange.withBook { book in
+            log.rewind(&book)
+            trader.swapBook(&book)
+        }
+    }
+
+    /// Takes the book back from the trader and applies the in-flight events again.
+    mutating func hideLocalView(_ feed: UnsafeBufferPointer<Event>) {
+        let log = undo
+        let base = trader.base
+        exchange.withBook { book in
+            trader.swapBook(&book)
+            log.replay(&book, feed: feed, base: base)
         }
     }
 

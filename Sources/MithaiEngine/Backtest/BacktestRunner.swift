@@ -8,6 +8,9 @@ public enum ExchangeBehaviour: String, Sendable, Equatable, CaseIterable {
     case noPartialFill = "no_partial_fill"
     /// `PartialFillExchange`.
     case partialFill = "partial_fill"
+    /// `L3Exchange`: order-by-order data, exact FIFO queue positions, no partial fills (the
+    /// queue model setting is ignored).
+    case l3FIFO = "l3_fifo"
 }
 
 /// Which queue model (see `QueueModel`). The probabilistic ones take hftbacktest's parameters.
@@ -150,6 +153,30 @@ public enum BacktestRunner {
                        submittedSells: grid.submittedSells, cancels: grid.cancels)
     }
 
+    /// Runs the grid over one dataset in feed order (local times non-decreasing, every event
+    /// seen by both sides). When its exchange times are out of order, the exchange gets a
+    /// copy sorted by exchange time (stable); otherwise both sides read the same buffer.
+    public static func runGrid(_ configuration: BacktestConfiguration, grid parameters: GridParameters, base: Ticks,
+                               events: UnsafeBufferPointer<Event>, checkEvery: Int = 10_000,
+                               shouldContinue: ((Nanos) -> Bool)? = nil) -> GridRun
+    {
+        withExchangeFeed(events) { ex in
+            runGrid(configuration, grid: parameters, base: base, exchangeFeed: ex, localFeed: events,
+                    checkEvery: checkEvery, shouldContinue: shouldContinue)
+        }
+    }
+
+    /// Calls `body` with the exchange's view of `events`: the buffer itself when its exchange
+    /// times never decrease, else a copy sorted by exchange time (stable). O(n) / O(n log n).
+    public static func withExchangeFeed<R>(_ events: UnsafeBufferPointer<Event>,
+                                           _ body: (UnsafeBufferPointer<Event>) -> R) -> R
+    {
+        guard let order = Backtest<NoPartialFillExchange<RiskAverseQueue, TradingValueFees>, ConstantLatency>
+            .exchangeOrder(events) else { return body(events) }
+        let sorted = order.map { events[$0] }
+        return sorted.withUnsafeBufferPointer(body)
+    }
+
     /// Runs any strategy. Specialised for strategies of this module (the grid); a strategy from
     /// another module runs through generic code (correct, slower).
     public static func run<S: Strategy>(_ c: BacktestConfiguration, strategy: inout S, base: Ticks,
@@ -158,6 +185,9 @@ public enum BacktestRunner {
     {
         let v = c.valuation
         let lot = c.lotSize.doubleValue
+        if c.exchange == .l3FIFO {
+            return withExchange(c, v, RiskAverseQueue(), &strategy, base, exchangeFeed, localFeed, checkEvery, shouldContinue)
+        }
         switch c.queue {
         case .riskAverse:
             return withExchange(c, v, RiskAverseQueue(), &strategy, base, exchangeFeed, localFeed, checkEvery, shouldContinue)
@@ -184,7 +214,7 @@ public enum BacktestRunner {
         _ ex: UnsafeBufferPointer<Event>, _ lo: UnsafeBufferPointer<Event>, _ checkEvery: Int,
         _ shouldContinue: ((Nanos) -> Bool)?
     ) -> BacktestResult {
-        let trader = Trader(base: base, valuation: v)
+        let trader = Trader(base: base, valuation: v, orderByOrder: c.exchange == .l3FIFO)
         switch c.exchange {
         case .noPartialFill:
             var bt = Backtest(exchange: NoPartialFillExchange(base: base, queue: q, fees: c.fees, valuation: v),
@@ -192,6 +222,10 @@ public enum BacktestRunner {
             return bt.run(&strategy, exchangeFeed: ex, localFeed: lo, checkEvery: checkEvery, shouldContinue: shouldContinue)
         case .partialFill:
             var bt = Backtest(exchange: PartialFillExchange(base: base, queue: q, fees: c.fees, valuation: v),
+                              trader: trader, latency: c.latency, settings: c.settings)
+            return bt.run(&strategy, exchangeFeed: ex, localFeed: lo, checkEvery: checkEvery, shouldContinue: shouldContinue)
+        case .l3FIFO:
+            var bt = Backtest(exchange: L3Exchange(base: base, fees: c.fees, valuation: v),
                               trader: trader, latency: c.latency, settings: c.settings)
             return bt.run(&strategy, exchangeFeed: ex, localFeed: lo, checkEvery: checkEvery, shouldContinue: shouldContinue)
         }

@@ -7,7 +7,10 @@ public struct Trader: Sendable {
     /// being handled.
     public internal(set) var time: Nanos = 0
     /// The book as the strategy sees it (events applied at their local time).
-    public private(set) var book: L2Book
+    public var book: L2Book { l3Book?.l2 ?? l2Book }
+    private var l2Book: L2Book
+    /// For L3 data: the order-by-order book the strategy sees (its L2 view is `book`).
+    public private(set) var l3Book: L3Book?
     /// The dataset's base tick: absolute price = base + event.price.
     public let base: Ticks
     /// Position, cash, fees, realised P&L.
@@ -27,19 +30,23 @@ public struct Trader: Sendable {
     /// Counts of requests sent and of local rejections.
     public private(set) var counters = RequestCounters()
 
-    public init(base: Ticks, valuation: Valuation, book: L2Book = L2Book()) {
+    /// - Parameter orderByOrder: keep an L3 book (for L3 data: add, cancel, modify, execute
+    ///   events); otherwise an L2 book.
+    public init(base: Ticks, valuation: Valuation, orderByOrder: Bool = false) {
         self.base = base
-        self.book = book
+        l2Book = L2Book()
+        l3Book = orderByOrder ? L3Book() : nil
         ledger = Ledger(valuation: valuation)
     }
 
     /// The position in lots.
     @inlinable public var position: Lots { ledger.position }
-    @inlinable public var bestBid: Ticks { book.bestBid }
-    @inlinable public var bestAsk: Ticks { book.bestAsk }
+    public var bestBid: Ticks { l3Book?.bestBid ?? l2Book.bestBid }
+    public var bestAsk: Ticks { l3Book?.bestAsk ?? l2Book.bestAsk }
     /// Best bid + best ask (half ticks), or nil when a side is empty.
-    @inlinable public var midHalfTicks: Int64? {
-        book.bestBid != Ticks.min && book.bestAsk != Ticks.max ? book.bestBid &+ book.bestAsk : nil
+    public var midHalfTicks: Int64? {
+        let b = bestBid, a = bestAsk
+        return b != Ticks.min && a != Ticks.max ? b &+ a : nil
     }
 
     // MARK: - Requests
@@ -113,10 +120,21 @@ public struct Trader: Sendable {
     /// Applies a market event at its local time.
     @inline(__always)
     mutating func apply(_ event: Event) {
-        book.apply(event, base: base)
+        if l3Book != nil { l3Book!.apply(event, base: base) } else { l2Book.apply(event, base: base) }
         lastEventTime = event.localTime
         lastFeedLatency = event.localTime &- event.exchTime
     }
+
+    /// Records the last market event the strategy has seen without applying it (the driver's
+    /// shared-book mode keeps the book elsewhere).
+    @inline(__always)
+    mutating func saw(_ event: Event) {
+        lastEventTime = event.localTime
+        lastFeedLatency = event.localTime &- event.exchTime
+    }
+
+    /// Exchanges the trader's book with `other` (O(1): the storage moves, nothing is copied).
+    mutating func swapBook(_ other: inout L2Book) { swap(&l2Book, &other) }
 
     /// Takes the requests made since the last call.
     mutating func takeOutbox(into sink: (OrderMessage) -> Void) {
@@ -250,6 +268,8 @@ public struct LocalOrders: Sendable, Sequence {
     private var used: ContiguousArray<Bool> = []
     private var free: ContiguousArray<Int32> = []
     private var index = SlotIndex()
+    /// Orders with a final status still held (so `removeFinished` can skip its scan).
+    private var finished = 0
 
     public init() {}
 
@@ -257,7 +277,8 @@ public struct LocalOrders: Sendable, Sequence {
     public var count: Int { index.count }
     public var isEmpty: Bool { index.count == 0 }
 
-    @inlinable public func contains(_ id: OrderID) -> Bool { self[id] != nil }
+    /// True when an order with this id is held. O(1).
+    public func contains(_ id: OrderID) -> Bool { index.find(id) >= 0 }
 
     public subscript(id: OrderID) -> LocalOrder? {
         let s = index.find(id)
@@ -281,15 +302,21 @@ public struct LocalOrders: Sendable, Sequence {
     @inline(__always)
     mutating func update(_ id: OrderID, _ body: (inout LocalOrder) -> Void) {
         let s = index.find(id)
-        if s >= 0 { body(&slots[Int(s)]) }
+        if s >= 0 {
+            let wasFinal = slots[Int(s)].status.isFinal
+            body(&slots[Int(s)])
+            if slots[Int(s)].status.isFinal != wasFinal { finished += wasFinal ? -1 : 1 }
+        }
     }
 
     mutating func removeFinished() {
+        if finished == 0 { return }
         for i in slots.indices where used[i] && slots[i].status.isFinal {
             index.remove(slots[i].id)
             used[i] = false
             free.append(Int32(i))
         }
+        finished = 0
     }
 
     public struct Iterator: IteratorProtocol {

@@ -9,8 +9,10 @@ public protocol ExchangeModel: Sendable {
     var book: L2Book { get }
     /// Responses produced by the last calls, oldest first; the driver empties it.
     var outbox: ContiguousArray<OrderMessage> { get set }
-    /// Applies one market event; `event.exchTime` is the exchange's clock.
-    mutating func process(_ event: Event)
+    /// Applies one market event; `event.exchTime` is the exchange's clock. Returns true when
+    /// it produced responses (in `outbox`).
+    @discardableResult
+    mutating func process(_ event: Event) -> Bool
     /// Handles one request arriving at exchange time `time`.
     mutating func receive(_ request: OrderMessage, at time: Nanos)
     /// Number of our orders resting (including untriggered stops).
@@ -19,6 +21,16 @@ public protocol ExchangeModel: Sendable {
     var totals: ExchangeTotals { get }
     /// Verifies internal invariants; traps on violation. O(orders). For tests.
     func checkInvariants()
+    /// Lends the exchange's book to `body`, which must give it back with the same content
+    /// (the driver rewinds it to show the strategy its delayed view, then replays it).
+    mutating func withBook<R>(_ body: (inout L2Book) -> R) -> R
+    /// True when the driver may run in shared-book mode with this exchange (its book is an
+    /// `L2Book` changed only by depth, snapshot and clear events).
+    static var supportsSharedBook: Bool { get }
+}
+
+extension ExchangeModel {
+    public static var supportsSharedBook: Bool { true }
 }
 
 /// Running totals of the fills an exchange produced.

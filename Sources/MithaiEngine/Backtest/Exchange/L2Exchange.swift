@@ -30,7 +30,12 @@
 /// event once the order storage is warm.
 public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeModel>: ExchangeModel {
     public private(set) var book: L2Book
-    public var outbox: ContiguousArray<OrderMessage> = []
+    public var outbox: ContiguousArray<OrderMessage> = [] { didSet { emitted = outbox.count } }
+    /// Messages appended to `outbox` so far (kept next to the hot fields: reading the array's
+    /// count on every event costs a dependent load).
+    var emitted = 0
+    /// Resting orders per side (mirrors `buys.count`/`sells.count` for the same reason).
+    var buyCount = 0, sellCount = 0
     public private(set) var totals = ExchangeTotals()
     /// The dataset's base tick: absolute price = base + event.price.
     public let base: Ticks
@@ -101,61 +106,61 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
 
     public var restingCount: Int { buys.count + sells.count + stops.count }
 
+    public mutating func withBook<R>(_ body: (inout L2Book) -> R) -> R { body(&book) }
+
     // MARK: - Market events
 
-    public mutating func process(_ event: Event) {
+    @discardableResult
+    public mutating func process(_ event: Event) -> Bool {
         now = event.exchTime
-        switch event.kind {
-        case .depth, .snapshot:
+        let before = emitted
+        let kind = event.kind
+        if kind == .depth || kind == .snapshot {
             let p = base &+ Ticks(event.price)
+            let q = Lots(event.quantity)
+            let orders = Int32(truncatingIfNeeded: event.orderID)
             if event.side == .buy {
                 let prevBest = book.bestBid
-                if !buys.isEmpty && p >= buyLow && p <= buyHigh {
-                    let head = bidChains.find(UInt64(bitPattern: p))
-                    if head >= 0 {
-                        let previous = book.quantity(.buy, at: p)
-                        book.apply(event, base: base)
-                        depthChanged(head: head, previous: previous, current: Lots(event.quantity))
-                    } else {
-                        book.apply(event, base: base)
-                    }
+                if buyCount != 0 && p >= buyLow && p <= buyHigh, case let head = bidChains.find(UInt64(bitPattern: p)), head >= 0 {
+                    let previous = book.quantity(.buy, at: p)
+                    book.set(.buy, price: p, quantity: q, orders: orders)
+                    depthChanged(head: head, previous: previous, current: q)
                 } else {
-                    book.apply(event, base: base)
+                    book.set(.buy, price: p, quantity: q, orders: orders)
                 }
                 let best = book.bestBid
-                if best > prevBest && !sells.isEmpty && sellLow <= best { fillCrossed(.sell, through: best) }
+                if best > prevBest && sellCount != 0 && sellLow <= best { fillCrossed(.sell, through: best) }
             } else if event.side == .sell {
                 let prevBest = book.bestAsk
-                if !sells.isEmpty && p >= sellLow && p <= sellHigh {
-                    let head = askChains.find(UInt64(bitPattern: p))
-                    if head >= 0 {
-                        let previous = book.quantity(.sell, at: p)
-                        book.apply(event, base: base)
-                        depthChanged(head: head, previous: previous, current: Lots(event.quantity))
-                    } else {
-                        book.apply(event, base: base)
-                    }
+                if sellCount != 0 && p >= sellLow && p <= sellHigh, case let head = askChains.find(UInt64(bitPattern: p)), head >= 0 {
+                    let previous = book.quantity(.sell, at: p)
+                    book.set(.sell, price: p, quantity: q, orders: orders)
+                    depthChanged(head: head, previous: previous, current: q)
                 } else {
-                    book.apply(event, base: base)
+                    book.set(.sell, price: p, quantity: q, orders: orders)
                 }
                 let best = book.bestAsk
-                if best < prevBest && !buys.isEmpty && buyHigh >= best { fillCrossed(.buy, through: best) }
+                if best < prevBest && buyCount != 0 && buyHigh >= best { fillCrossed(.buy, through: best) }
             }
-        case .clear:
-            book.apply(event, base: base)
-        case .trade, .execute, .executeHidden:
-            let p = base &+ Ticks(event.price)
-            let aggressor = event.kind == .trade ? event.side : event.side.opposite
-            lastTradePrice = p
-            if aggressor == .buy {
-                if !sells.isEmpty && sellLow <= p { matchPrint(against: .sell, price: p, quantity: Lots(event.quantity)) }
-            } else if aggressor == .sell {
-                if !buys.isEmpty && buyHigh >= p { matchPrint(against: .buy, price: p, quantity: Lots(event.quantity)) }
+        } else {
+            switch kind {
+            case .clear:
+                book.apply(event, base: base)
+            case .trade, .execute, .executeHidden:
+                let p = base &+ Ticks(event.price)
+                let aggressor = kind == .trade ? event.side : event.side.opposite
+                lastTradePrice = p
+                if aggressor == .buy {
+                    if sellCount != 0 && sellLow <= p { matchPrint(against: .sell, price: p, quantity: Lots(event.quantity)) }
+                } else if aggressor == .sell {
+                    if buyCount != 0 && buyHigh >= p { matchPrint(against: .buy, price: p, quantity: Lots(event.quantity)) }
+                }
+                if !stops.isEmpty && (p >= buyStopLow || p <= sellStopHigh) { triggerStops(price: p) }
+            default:
+                break
             }
-            if !stops.isEmpty && (p >= buyStopLow || p <= sellStopHigh) { triggerStops(price: p) }
-        default:
-            break
         }
+        return emitted != before
     }
 
     @inline(__always)
@@ -410,7 +415,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         m.fee = fee
         let bb = book.bestBid, ba = book.bestAsk
         m.markHalfTicks = bb != Ticks.min && ba != Ticks.max ? bb &+ ba : 0
-        outbox.append(m)
+        emit(m)
         totals.fills += 1
         totals.position += side == .buy ? quantity : -quantity
         totals.cash += valuation.cashFlow(side: side, value: value)
@@ -427,7 +432,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         slots[Int(s)].status = .expired
         var m = message(s, kind: .update, answers: answers)
         m.reason = reason
-        outbox.append(m)
+        emit(m)
         if slots[Int(s)].state == .resting { unlink(s) }
         release(s)
     }
@@ -438,7 +443,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         m.answers = r.kind
         m.reason = reason
         m.exchangeTime = now
-        outbox.append(m)
+        emit(m)
     }
 
     @inline(__always)
@@ -458,7 +463,12 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
 
     @inline(__always)
     private mutating func respond(_ s: Int32, kind: MessageKind, answers: MessageKind) {
-        outbox.append(message(s, kind: kind, answers: answers))
+        emit(message(s, kind: kind, answers: answers))
+    }
+
+    @inline(__always)
+    private mutating func emit(_ m: OrderMessage) {
+        outbox.append(m)   // didSet keeps `emitted` current
     }
 
     // MARK: - Storage
@@ -480,6 +490,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
             bidChains.set(key, s)
             slots[i].listIndex = Int32(buys.count)
             buys.append(s)
+            buyCount = buys.count
             if p < buyLow { buyLow = p }
             if p > buyHigh { buyHigh = p }
         } else {
@@ -490,6 +501,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
             askChains.set(key, s)
             slots[i].listIndex = Int32(sells.count)
             sells.append(s)
+            sellCount = sells.count
             if p < sellLow { sellLow = p }
             if p > sellHigh { sellHigh = p }
         }
@@ -512,10 +524,12 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         if o.side == .buy {
             let moved = buys.removeLastSwapping(at: Int(o.listIndex))
             if let m = moved { slots[Int(m)].listIndex = o.listIndex }
+            buyCount = buys.count
             if o.price == buyLow || o.price == buyHigh { recomputeBounds(.buy) }
         } else {
             let moved = sells.removeLastSwapping(at: Int(o.listIndex))
             if let m = moved { slots[Int(m)].listIndex = o.listIndex }
+            sellCount = sells.count
             if o.price == sellLow || o.price == sellHigh { recomputeBounds(.sell) }
         }
         slots[i].state = .free
@@ -631,6 +645,8 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         }
         precondition(live == byID.count, "\(live) live orders but \(byID.count) ids indexed")
         precondition(live == buys.count + sells.count + stops.count, "live orders not all listed")
+        precondition(buyCount == buys.count && sellCount == sells.count, "side counts stale")
+        precondition(emitted == outbox.count, "emitted count stale")
     }
 }
 

@@ -109,11 +109,14 @@ public struct GridMarketMaker: Strategy {
         case .exact: gridExact(trader)
         case .hftbacktestFloat: gridFloat(trader)
         }
-        // Cancel resting orders that left the grid.
+        // Cancel resting orders that left the grid. The wanted prices are almost always an
+        // arithmetic progression (always in exact arithmetic): test membership in O(1) then.
+        let bids = Progression(wantBids)
+        let asks = Progression(wantAsks)
         stale.removeAll(keepingCapacity: true)
         for o in trader.orders where o.isCancellable {
             let price = Ticks(bitPattern: o.id)
-            let wanted = o.side == .buy ? wantBids.contains(price) : wantAsks.contains(price)
+            let wanted = o.side == .buy ? bids.contains(price, in: wantBids) : asks.contains(price, in: wantAsks)
             if !wanted { stale.append(o.id) }
         }
         for id in stale {
@@ -194,6 +197,39 @@ public struct GridMarketMaker: Strategy {
                 px += step
             }
         }
+    }
+}
+
+/// A list of prices seen as `first + k × step` (k = 0..<count) when it is one.
+struct Progression {
+    var first: Ticks = 0
+    var step: Ticks = 0
+    var count = 0
+    var isProgression = false
+
+    init(_ xs: ContiguousArray<Ticks>) {
+        count = xs.count
+        guard count >= 2 else {
+            isProgression = true
+            first = xs.first ?? 0
+            step = 1
+            return
+        }
+        first = xs[0]
+        step = xs[1] - xs[0]
+        guard step != 0 else { return }
+        for k in 2..<count where xs[k] - xs[k - 1] != step { return }
+        isProgression = true
+    }
+
+    @inline(__always)
+    func contains(_ p: Ticks, in xs: ContiguousArray<Ticks>) -> Bool {
+        guard isProgression else { return xs.contains(p) }
+        if count == 0 { return false }
+        let d = p - first
+        if d % step != 0 { return false }
+        let k = d / step
+        return k >= 0 && k < Ticks(count)
     }
 }
 
