@@ -28,6 +28,11 @@ public struct Lexer {
 
     public static func tokenize(_ source: Source) -> Lexer { Lexer(source) }
 
+    /// A path that starts with `/`, `.` or `~` needs a separator before it (`a/b` divides).
+    private var pathMayStart: Bool {
+        sawSpace || [.assign, .leftParen, .comma, .leftBracket].contains(tokens.last?.kind ?? .newline)
+    }
+
     private func peek(_ k: Int = 0) -> UInt8 { i + k < bytes.count ? bytes[i + k] : 0 }
 
     private mutating func emit(_ kind: TokenKind, from start: Int) {
@@ -74,13 +79,13 @@ public struct Lexer {
                     // A dot-command takes plain words (quotes group) up to the end of the line,
                     // an unquoted ';' or a comment; they are not tokens of the language.
                     if statementStart { skipDotCommandWords() }
-                } else if !(sawSpace && lexPath()) {
+                } else if !(pathMayStart && lexPath()) {
                     let start = i
                     if peek(1) == UInt8(ascii: ".") { i += 2; emit(.dotDot, from: start) } else { i += 1; emit(.dot, from: start) }
                 }
             case UInt8(ascii: "/"), UInt8(ascii: "~"):
-                // `px/qty` divides; `/data/x.csv` after white space is a path.
-                if !(sawSpace && lexPath()) {
+                // `px/qty` divides; `/data/x.csv` after white space, `=`, `(` or `,` is a path.
+                if !(pathMayStart && lexPath()) {
                     let start = i; i += 1
                     if c == UInt8(ascii: "/") { emit(.slash, from: start) } else {
                         diagnostics.append(Diagnostic("unexpected character '~'", at: SourceRange(start, i)))

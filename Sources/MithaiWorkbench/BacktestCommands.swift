@@ -66,9 +66,9 @@ public enum BacktestCommands {
                         Parameter("from", .option, .time, default: "the start", "first local time to trade"),
                         Parameter("to", .option, .time, default: "the end", "last local time"),
                         Parameter("latency", .option, .value, default: "10ms",
-                                  "order entry and response latency: 10ms, entry,response (5ms,8ms), or feed+5ms; feed latency always comes from the data's receive times"),
+                                  "order entry and response latency: 10ms, entry,response (5ms,8ms), feed+5ms, or a file of measured round trips (req_ts,exch_ts,resp_ts ns per line, interpolated); feed latency always comes from the data's receive times"),
                         Parameter("queue", .option, .word, default: "riskaverse",
-                                  "queue model: riskaverse, power:N, power2:N, power3:N, log, log2 (hftbacktest's probabilistic models)"),
+                                  "queue model: riskaverse, power:N, power2:N, power3:N, log, log2 (hftbacktest's probabilistic models), fifo (exact, on L3 data)"),
                         Parameter("fill", .option, .choice(["full", "partial"]), default: "full", "full: no partial fills; partial: partial fills"),
                         Parameter("maker", .option, .number, default: "0 (or the instrument's)", "maker fee rate, e.g. -0.5bp (negative is a rebate)"),
                         Parameter("taker", .option, .number, default: "0 (or the instrument's)", "taker fee rate, e.g. 7bp"),
@@ -130,6 +130,9 @@ public enum BacktestCommands {
         guard let e = ctx.exprs("latency").first else {
             return (.constant(ConstantLatency(entry: 10 * Time.millisecond, response: 10 * Time.millisecond)), "10ms")
         }
+        // A file of measured round trips: `req_ts,exch_ts,resp_ts` in nanoseconds per line.
+        if case .path(let p, _) = e { return (.interpolated(try latencyFile(p, range: ctx.range("latency"))), p) }
+        if case .literal(.string(let p), _) = e { return (.interpolated(try latencyFile(p, range: ctx.range("latency"))), p) }
         var expr = e
         // `feed+5ms`: feed latency comes from the data in any case; the rest is order latency.
         if case .binary(.add, .name("feed", _), let rest, _) = e { expr = rest }
@@ -145,12 +148,36 @@ public enum BacktestCommands {
         throw .at(ctx.range("latency"), "latency is a duration (10ms), entry,response (5ms,8ms) or feed+DURATION")
     }
 
+    /// Reads `req_ts,exch_ts,resp_ts` rows (ns; a header line is allowed; exch_ts <= 0 marks a
+    /// rejected order) for the interpolated latency model. Errors name the file and line.
+    static func latencyFile(_ path: String, range: SourceRange) throws(WorkbenchError) -> InterpolatedLatency {
+        let expanded = (path as NSString).expandingTildeInPath
+        guard let text = try? String(contentsOfFile: expanded, encoding: .utf8) else {
+            throw .at(range, "cannot read the latency file '\(path)'")
+        }
+        var samples: [LatencySample] = []
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if fields.isEmpty || fields == [""] { continue }
+            guard fields.count >= 3, let a = Int64(fields[0]), let b = Int64(fields[1]), let c = Int64(fields[2]) else {
+                if i == 0 { continue } // header
+                throw .failed("\(path):\(i + 1): expected req_ts,exch_ts,resp_ts in nanoseconds, got '\(line)'")
+            }
+            if let last = samples.last, a < last.request {
+                throw .failed("\(path):\(i + 1): request times must not decrease")
+            }
+            samples.append(LatencySample(request: a, exchange: b, response: c))
+        }
+        guard !samples.isEmpty else { throw .failed("\(path): no latency samples") }
+        return InterpolatedLatency(samples: samples)
+    }
+
     static func queue(_ ctx: inout CommandContext) throws(WorkbenchError) -> QueueModelKind {
         guard let text = try ctx.word("queue") else { return .riskAverse }
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         let n = parts.count == 2 ? Double(parts[1]) : nil
         switch parts[0] {
-        case "riskaverse", "risk_averse", "risk-averse": return .riskAverse
+        case "riskaverse", "risk_averse", "risk-averse", "fifo": return .riskAverse
         case "log": return .log
         case "log2": return .log2
         case "power", "power2", "power3":
@@ -206,7 +233,13 @@ public enum BacktestCommands {
             return b
         } ?? Time.day
         let seed = try ctx.integer("seed") ?? 0
-        var config = BacktestConfiguration(instrument: d.instrument, exchange: fill == "partial" ? .partialFill : .noPartialFill,
+        // queue=fifo: exact queue positions from order-by-order data.
+        let fifo = try ctx.word("queue") == "fifo"
+        if fifo && !d.dataset.isOrderByOrder {
+            throw .at(ctx.range("queue"), "queue=fifo needs order-by-order (L3) data; \(d.name) is L2", notes: ["use riskaverse or a probabilistic model"])
+        }
+        let exchange: ExchangeBehaviour = fifo ? .l3FIFO : fill == "partial" ? .partialFill : .noPartialFill
+        var config = BacktestConfiguration(instrument: d.instrument, exchange: exchange,
                                            queue: q, latency: lat, fees: TradingValueFees(makerRate: maker, takerRate: taker))
         let grid = try gridParameters(strategy, lot: d.instrument.lotSize, range: se.range)
         config.settings.decisionInterval = grid.decisionInterval
@@ -242,7 +275,7 @@ public enum BacktestCommands {
         if run.result.stoppedEarly { cancellation.reset() }
         let statistics = RunStatistics(run.result, options: .init(binLength: bin, inventoryLimit: grid.maxPosition))
         let name = nextRunName(ctx.workspace)
-        let configText: [(String, String)] = [("latency", latText), ("queue", q.description), ("fill", fill),
+        let configText: [(String, String)] = [("latency", latText), ("queue", fifo ? "l3_fifo" : q.description), ("fill", fill),
                                               ("maker", maker.description), ("taker", taker.description),
                                               ("bin", Format.duration(bin)), ("seed", String(seed)),
                                               ("from", String(first)), ("to", String(last))]
