@@ -213,7 +213,24 @@ public enum BacktestCommands {
                               orderQuantity: qty, maxPosition: try lots("max_position"), skew: skewExact, decisionInterval: interval)
     }
 
-    static func backtest(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+    /// Everything a run needs besides the strategy's parameters, parsed once (a sweep shares it).
+    struct RunSetup: @unchecked Sendable {
+        // @unchecked: immutable after parsing; the dataset is Sendable and read-only.
+        var data: DatasetObject
+        var latency: AnyLatency
+        var latencyText: String
+        var queue: QueueModelKind
+        var fifo: Bool
+        var fill: String
+        var maker: ExactDecimal
+        var taker: ExactDecimal
+        var bin: Nanos
+        var seed: Int
+        var window: Range<Int>
+        var strategyRange: SourceRange
+    }
+
+    static func strategyObject(_ ctx: inout CommandContext) throws(WorkbenchError) -> StrategyObject {
         guard let se = ctx.exprs("strategy").first else { throw .at(ctx.verbRange, "which strategy?") }
         if case .name(let n, let r) = se, ctx.workspace[n] == nil {
             throw .at(r, "no strategy named '\(n)'", notes: ["define one: strategy \(n) = grid"])
@@ -221,6 +238,10 @@ public enum BacktestCommands {
         guard case .object(let so) = try ctx.session.evaluate(se, in: &ctx.workspace), let strategy = so.as(StrategyObject.self) else {
             throw .at(se.range, "expected a strategy", notes: ["define one: strategy mm = grid"])
         }
+        return strategy
+    }
+
+    static func setup(_ ctx: inout CommandContext) throws(WorkbenchError) -> RunSetup {
         let d = try DataCommands.dataset(&ctx)
         guard d.dataset.eventCount > 0 else { throw .at(ctx.range("data"), "\(d.name) has no events to trade on (bars only?)") }
         let (lat, latText) = try latency(&ctx)
@@ -238,51 +259,68 @@ public enum BacktestCommands {
         if fifo && !d.dataset.isOrderByOrder {
             throw .at(ctx.range("queue"), "queue=fifo needs order-by-order (L3) data; \(d.name) is L2", notes: ["use riskaverse or a probabilistic model"])
         }
-        let exchange: ExchangeBehaviour = fifo ? .l3FIFO : fill == "partial" ? .partialFill : .noPartialFill
-        var config = BacktestConfiguration(instrument: d.instrument, exchange: exchange,
-                                           queue: q, latency: lat, fees: TradingValueFees(makerRate: maker, takerRate: taker))
-        let grid = try gridParameters(strategy, lot: d.instrument.lotSize, range: se.range)
-        config.settings.decisionInterval = grid.decisionInterval
         // The trading window, by local time.
         var lo = 0, hi = d.dataset.eventCount
         if let v = try ctx.value("from") { lo = DataCommands.eventsUpTo(try DataCommands.instant(v, for: d, range: ctx.range("from")) - 1, in: d.dataset) }
         if let v = try ctx.value("to") { hi = DataCommands.eventsUpTo(try DataCommands.instant(v, for: d, range: ctx.range("to")), in: d.dataset) }
         guard hi > lo else { throw .at(ctx.range("from"), "no events between from= and to=") }
-        let session = ctx.session
-        let cancellation = session.cancellation
+        return RunSetup(data: d, latency: lat, latencyText: latText, queue: q, fifo: fifo, fill: fill, maker: maker, taker: taker,
+                        bin: bin, seed: seed, window: lo..<hi, strategyRange: ctx.range("strategy"))
+    }
+
+    /// Runs one backtest. Pure apart from `progress` (may be called from any thread): the same
+    /// setup and strategy give the same result bit for bit, alone or inside a sweep.
+    static func simulate(_ setup: RunSetup, _ strategy: StrategyObject, name: String,
+                         progress: @escaping (Double) -> Bool) throws(WorkbenchError) -> RunObject {
+        let d = setup.data
+        let exchange: ExchangeBehaviour = setup.fifo ? .l3FIFO : setup.fill == "partial" ? .partialFill : .noPartialFill
+        var config = BacktestConfiguration(instrument: d.instrument, exchange: exchange, queue: setup.queue, latency: setup.latency,
+                                           fees: TradingValueFees(makerRate: setup.maker, takerRate: setup.taker))
+        let grid = try gridParameters(strategy, lot: d.instrument.lotSize, range: setup.strategyRange)
+        config.settings.decisionInterval = grid.decisionInterval
         let start = ContinuousClock.now
         var first: Nanos = 0, last: Nanos = 1
         let run: GridRun = d.dataset.withEvents { all in
-            let local = UnsafeBufferPointer(rebasing: all[lo..<hi])
+            let local = UnsafeBufferPointer(rebasing: all[setup.window])
             first = local.first?.localTime ?? 0
             last = max(first + 1, local.last?.localTime ?? 1)
-            let progress = { (t: Nanos) -> Bool in
-                session.progress?.update("backtest \(strategy.name) on \(d.name)", fraction: Double(t - first) / Double(last - first))
-                return !cancellation.isCancelled
-            }
+            let f = first, l = last
+            let shouldContinue = { (t: Nanos) -> Bool in progress(Double(t - f) / Double(l - f)) }
             if let order = exchangeOrder(local) {
                 let sorted = order.map { local[$0] }
                 return sorted.withUnsafeBufferPointer { ex in
                     BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, exchangeFeed: ex, localFeed: local,
-                                           checkEvery: 1_000, shouldContinue: progress)
+                                           checkEvery: 1_000, shouldContinue: shouldContinue)
                 }
             }
             return BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, exchangeFeed: local, localFeed: local,
-                                          checkEvery: 1_000, shouldContinue: progress)
+                                          checkEvery: 1_000, shouldContinue: shouldContinue)
         }
-        let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds)
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)
         let status = run.result.stoppedEarly ? "cancelled" : "complete"
-        if run.result.stoppedEarly { cancellation.reset() }
-        let statistics = RunStatistics(run.result, options: .init(binLength: bin, inventoryLimit: grid.maxPosition))
-        let name = nextRunName(ctx.workspace)
-        let configText: [(String, String)] = [("latency", latText), ("queue", fifo ? "l3_fifo" : q.description), ("fill", fill),
-                                              ("maker", maker.description), ("taker", taker.description),
-                                              ("bin", Format.duration(bin)), ("seed", String(seed)),
+        let statistics = RunStatistics(run.result, options: .init(binLength: setup.bin, inventoryLimit: grid.maxPosition))
+        let configText: [(String, String)] = [("latency", setup.latencyText), ("queue", setup.fifo ? "l3_fifo" : setup.queue.description),
+                                              ("fill", setup.fill), ("maker", setup.maker.description), ("taker", setup.taker.description),
+                                              ("bin", Format.duration(setup.bin)), ("seed", String(setup.seed)),
                                               ("from", String(first)), ("to", String(last))]
-        let object = RunObject(name: name, strategy: strategy, data: d, configuration: config, configurationText: configText,
-                               result: run.result, statistics: statistics, status: status, seconds: seconds)
+        return RunObject(name: name, strategy: strategy, data: d, configuration: config, configurationText: configText,
+                         result: run.result, statistics: statistics, status: status, seconds: seconds)
+    }
+
+    static func backtest(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        let strategy = try strategyObject(&ctx)
+        let setup = try setup(&ctx)
+        let session = ctx.session
+        let cancellation = session.cancellation
+        let label = "backtest \(strategy.name) on \(setup.data.name)"
+        let object = try simulate(setup, strategy, name: nextRunName(ctx.workspace)) { fraction in
+            session.progress?.update(label, fraction: fraction)
+            return !cancellation.isCancelled
+        }
+        if object.status == "cancelled" { cancellation.reset() }
         try store(object, session: session)
-        ctx.workspace.define(name, .object(ObjectRef(object)))
+        ctx.workspace.define(object.name, .object(ObjectRef(object)))
         return .object(ObjectRef(object))
     }
 
