@@ -148,7 +148,7 @@ public enum GnuplotScript {
             lines.append("set xdata")
             lines.append("set xtics autofreq")
         }
-        if panel.series.allSatisfy({ $0.name.isEmpty }) { lines.append("unset key") } else { lines.append("set key") }
+        if panel.series.allSatisfy({ $0.name.isEmpty || $0.style == .image }) { lines.append("unset key") } else { lines.append("set key") }
         if let candles = panel.series.first(where: { $0.style == .candles }), let x = candles.columns.first, x.count > 1 {
             var gaps = zip(x.dropFirst(), x).map { $0 - $1 }.filter { $0 > 0 }
             gaps.sort()
@@ -167,6 +167,7 @@ public enum GnuplotScript {
         if panel.series.contains(where: { $0.style == .image }) {
             lines.append("set palette defined (0 \"#0000AF\", 0.5 \"#FFB000\", 1 \"#FF5F5F\")")
             lines.append("set cbtics textcolor rgb \"\(spec.theme == .paper ? "#000000" : "#BCBCBC")\"")
+            if let z = panel.series.first(where: { $0.style == .image })?.name, !z.isEmpty { lines.append("set cblabel \(quote(z))") }
         }
         return lines
     }
@@ -198,7 +199,8 @@ public enum GnuplotScript {
             case .boxes:
                 parts.append("\(source) using 1:2:3 with boxes fs solid 0.6 lc rgb \"\(color)\" \(title)")
             case .image:
-                parts.append("\(source) using 1:2:3 with image \(title)")
+                // The colour box names the values; a key entry would sit on the image.
+                parts.append("\(source) using 1:2:3 with image notitle")
             case .candles:
                 // Rising candles hollow in the first colour, falling ones filled in the fifth.
                 let up = theme == .paper ? "#000000" : "#5FD75F"

@@ -17,12 +17,13 @@ set link y2
 set grid xtics y2tics lc rgb "#303030" lw 1 dt 1
 set xdata
 set xtics autofreq
-set key
+unset key
 unset xlabel
 unset y2label
 unset ylabel
 unset logscale y
 set palette defined (0 "#0000AF", 0.5 "#FFB000", 1 "#FF5F5F")
 set cbtics textcolor rgb "#BCBCBC"
-plot '$DATA0_0' binary format="%float64%float64%float64" using 1:2:3 with image title "sharpe"
+set cblabel "sharpe"
+plot '$DATA0_0' binary format="%float64%float64%float64" using 1:2:3 with image notitle
 unset output
