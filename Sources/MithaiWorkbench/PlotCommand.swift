@@ -60,6 +60,7 @@ enum PlotCommand {
         "spread": "bid-ask spread in ticks through time: plot spread DATA",
         "orderflow": "signed trade flow (buy minus sell volume) per bucket and cumulated: plot orderflow DATA [bucket=10s]",
         "volume-profile": "traded volume by price: plot volume-profile DATA",
+        "ladder": "the book's levels at an instant as bars of size by price, bids and asks: plot ladder DATA at TIME",
         "pnl": "equity (P&L net of fees) through time, drawdown shaded for one run: plot pnl RUN [RUN...]",
         "inventory": "position through time: plot inventory RUN [RUN...]",
         "fills": "fills on the mid price, buys and sells marked: plot fills RUN",
@@ -232,6 +233,21 @@ enum PlotCommand {
         let d = try DataCommands.datasetObject(try ctx.session.evaluate(target, in: &ctx.workspace), range: target.range)
         let tick = d.instrument.tickSize.doubleValue
         switch chart {
+        case "ladder":
+            var options: [Argument] = [Argument(value: target, range: target.range)]
+            if let t = ctx.exprs("time").first { options.append(Argument(label: "at", value: t, range: t.range)) }
+            let levels = try ctx.integer("bins") ?? 20
+            options.append(Argument(label: "levels", value: .literal(.number(DecimalLiteral(mantissa: Int64(levels), scale: 0)), range), range: range))
+            guard case .table(let ladder) = try TableFunctions.call("depth", nameRange: range, args: options, session: ctx.session, ws: &ctx.workspace),
+                  let bid = numbers(ladder.column(named: "bid")!)?.values, let bidQty = numbers(ladder.column(named: "bid_qty")!)?.values,
+                  let ask = numbers(ladder.column(named: "ask")!)?.values, let askQty = numbers(ladder.column(named: "ask_qty")!)?.values
+            else { throw .internal("ladder") }
+            let width = Array(repeating: tick * 0.8, count: bid.count)
+            let at = ctx.has("time") ? " at " + (ctx.session.currentSource?.slice(ctx.exprs("time")[0].range) ?? "") : ""
+            return try draw([Panel(xLabel: "price (\(d.instrument.currency))", yLabel: "size at the level", series: [
+                Series(name: "bids", style: .boxes, columns: [bid, bidQty, width], colorIndex: 2),
+                Series(name: "asks", style: .boxes, columns: [ask, askQty, width], colorIndex: 4),
+            ])], kind: "ladder", title: "\(d.instrument.symbol) ladder\(at)", ctx: &ctx)
         case "depth":
             var levels = 50
             if let l = try ctx.integer("bins") { levels = l }
