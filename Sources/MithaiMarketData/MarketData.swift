@@ -1,7 +1,5 @@
-public import MithaiEngine
-
-/// Namespace for the market-data layer: readers and writers of tick formats.
+/// Namespace for the market-data layer's constants.
 public enum MarketData {
     /// Version of the binary cache layout; bump when the cached event layout changes.
-    public static let cacheVersion: Int = 1
+    public static var cacheVersion: Int { Int(EventCache.layoutVersion) }
 }

@@ -20,7 +20,20 @@ struct EventModelTests {
         #expect(MemoryLayout<Side>.size == 1)
     }
 
-    @Test("Raw values are stable (they are stored in caches)")
+    @Test("Enum tags are stable (the cache stores them): case indices in declaration order")
+    func storedTags() {
+        func tag<T>(_ v: T) -> UInt8 { withUnsafeBytes(of: v) { $0[0] } }
+        #expect(EventKind.allCases.map(tag) == Array(0..<11))
+        #expect(EventKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 20])
+        #expect(Side.allCases.map(tag) == [0, 1, 2])
+        #expect(Side.allCases == [.sell, .none, .buy])
+        let e = Event(kind: .snapshot, side: .buy, price: -2, quantity: 7, orderID: 9, exchTime: 1, localTime: 2, flags: .snapshotEnd)
+        let bytes = withUnsafeBytes(of: e) { Array($0) }
+        #expect(bytes[28] == 3 && bytes[29] == 2 && bytes[30] == 2 && bytes[31] == 0)
+        #expect(bytes[16..<20] == [0xFE, 0xFF, 0xFF, 0xFF][...] && bytes[24] == 9)
+    }
+
+    @Test("Raw values are stable (hftbacktest's kinds, npz conversion)")
     func rawValues() {
         #expect(EventKind.depth.rawValue == 1)
         #expect(EventKind.trade.rawValue == 2)
