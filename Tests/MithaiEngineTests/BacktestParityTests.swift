@@ -108,5 +108,16 @@ struct BacktestParityTests {
         #expect(six(o.result.grossPnL) == "-925.275000")
         #expect(six(o.result.fees) == "-325.462580")
         #expect(six(o.result.netPnL) == "-599.812420")
+
+        // The dataset as the MarketData reader keeps it (each event once, in receive order):
+        // the runner's stable sort by exchange time rebuilds hftbacktest's exchange-only order.
+        let local = feed.local!
+        let sorted = local.withUnsafeBufferPointer { buf in BacktestRunner.withExchangeFeed(buf) { Array($0) } }
+        #expect(sorted == feed.exchange)
+        let single = local.withUnsafeBufferPointer {
+            BacktestRunner.runGrid(.benchGrid, grid: .benchReference, base: feed.base, events: $0)
+        }
+        #expect(single.result.fills == o.result.fills)
+        #expect(single.submittedBuys == ref.submitted_buy && single.cancels == ref.cancels)
     }
 }

@@ -596,7 +596,7 @@ struct BacktestPropertyTests {
     @Test(arguments: [QueueModelKind.riskAverse, .power(2), .power2(3), .power3(3), .log, .log2])
     func queueModelsRunWithInvariants(queue: QueueModelKind) throws {
         let feed = try BenchData.loadCSV(BenchData.fixtures.appendingPathComponent("tiny.csv").path)
-        for behaviour in ExchangeBehaviour.allCases {
+        for behaviour in [ExchangeBehaviour.noPartialFill, .partialFill] {
             var c = BacktestConfiguration.benchGrid
             c.queue = queue
             c.exchange = behaviour
