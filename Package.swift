@@ -57,7 +57,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
 
-        .testTarget(name: "MithaiEngineTests", dependencies: ["MithaiEngine"]),
+        .testTarget(name: "MithaiEngineTests", dependencies: ["MithaiEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "MithaiMarketDataTests", dependencies: ["MithaiMarketData", "MithaiEngine"]),
         .testTarget(name: "MithaiStoreTests", dependencies: ["MithaiStore"]),
         .testTarget(name: "MithaiLanguageTests", dependencies: ["MithaiLanguage"]),

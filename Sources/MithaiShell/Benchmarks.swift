@@ -116,13 +116,7 @@ extension Benchmarks {
             let loadSeconds = Double((ContinuousClock.now - t0).components.attoseconds) / 1e18 + Double((ContinuousClock.now - t0).components.seconds)
             let start = ContinuousClock.now
             let run: GridRun = dataset.withEvents { events in
-                if let order = BacktestCommands.exchangeOrder(events) {
-                    let sorted = order.map { events[$0] }
-                    return sorted.withUnsafeBufferPointer {
-                        BacktestRunner.runGrid(config, grid: grid, base: dataset.baseTick, exchangeFeed: $0, localFeed: events)
-                    }
-                }
-                return BacktestRunner.runGrid(config, grid: grid, base: dataset.baseTick, exchangeFeed: events, localFeed: events)
+                BacktestRunner.runGrid(config, grid: grid, base: dataset.baseTick, events: events)
             }
             let elapsed = ContinuousClock.now - start
             let runSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -50,7 +50,8 @@ public final class Driver {
         let interactive = mode == .interactive
         let style = RenderStyle(width: launch.width ?? (Terminal.width ?? 0), maxRows: 40,
                                 color: interactive && Terminal.wantsColor)
-        let options = SessionOptions(mode: mode, style: style, home: home)
+        var options = SessionOptions(mode: mode, style: style, home: home)
+        options.sixel = interactive && Terminal.supportsSixel()
         var journal: Journal?
         if launch.journal {
             let path = launch.databasePath ?? (options.sessionsFolder as NSString).appendingPathComponent("journal.sqlite")

@@ -17,6 +17,33 @@ public enum Terminal {
         return Int(size.ws_col)
     }
 
+    /// Whether the terminal on stdin/stdout draws sixel graphics: asks it for its primary
+    /// device attributes (DA1, `ESC [ c`) and looks for feature 4 in the answer. Waits at most
+    /// 0.3 s; MITHAI_SIXEL=1 or 0 overrides; never asks when either side is not a terminal.
+    public static func supportsSixel() -> Bool {
+        if let forced = ProcessInfo.processInfo.environment["MITHAI_SIXEL"] { return forced == "1" }
+        guard stdinIsTerminal, stdoutIsTerminal, ProcessInfo.processInfo.environment["TERM"] != "dumb" else { return false }
+        var saved = termios()
+        guard tcgetattr(0, &saved) == 0 else { return false }
+        var raw = saved
+        raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
+        tcsetattr(0, TCSANOW, &raw)
+        defer { tcsetattr(0, TCSANOW, &saved) }
+        var query = Array("\u{1B}[c".utf8)
+        _ = Glibc.write(1, &query, query.count)
+        var answer: [UInt8] = []
+        var byte: UInt8 = 0
+        while answer.count < 128 {
+            var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
+            guard poll(&fds, 1, 300) > 0, Glibc.read(0, &byte, 1) == 1 else { break }
+            answer.append(byte)
+            if byte == UInt8(ascii: "c") { break }
+        }
+        guard let text = String(bytes: answer, encoding: .ascii), text.hasPrefix("\u{1B}[?") else { return false }
+        let features = text.dropFirst(3).dropLast().split(separator: ";")
+        return features.dropFirst().contains("4")
+    }
+
     /// Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
     public static var wantsColor: Bool {
         stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map { $0.isEmpty } ?? true

@@ -286,14 +286,8 @@ public enum BacktestCommands {
             last = max(first + 1, local.last?.localTime ?? 1)
             let f = first, l = last
             let shouldContinue = { (t: Nanos) -> Bool in progress(Double(t - f) / Double(l - f)) }
-            if let order = exchangeOrder(local) {
-                let sorted = order.map { local[$0] }
-                return sorted.withUnsafeBufferPointer { ex in
-                    BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, exchangeFeed: ex, localFeed: local,
-                                           checkEvery: 1_000, shouldContinue: shouldContinue)
-                }
-            }
-            return BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, exchangeFeed: local, localFeed: local,
+            // The runner sorts a copy for the exchange only when exchange times are out of order.
+            return BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, events: local,
                                           checkEvery: 1_000, shouldContinue: shouldContinue)
         }
         let elapsed = ContinuousClock.now - start

@@ -242,7 +242,9 @@ enum PlotCommand {
                   let bid = numbers(ladder.column(named: "bid")!)?.values, let bidQty = numbers(ladder.column(named: "bid_qty")!)?.values,
                   let ask = numbers(ladder.column(named: "ask")!)?.values, let askQty = numbers(ladder.column(named: "ask_qty")!)?.values
             else { throw .internal("ladder") }
-            let width = Array(repeating: tick * 0.8, count: bid.count)
+            let prices = (bid + ask).filter(\.isFinite)
+            let span = (prices.max() ?? 0) - (prices.min() ?? 0)
+            let width = Array(repeating: max(tick, span / Double(max(1, prices.count) * 2)) * 0.8, count: bid.count)
             let at = ctx.has("time") ? " at " + (ctx.session.currentSource?.slice(ctx.exprs("time")[0].range) ?? "") : ""
             return try draw([Panel(xLabel: "price (\(d.instrument.currency))", yLabel: "size at the level", series: [
                 Series(name: "bids", style: .boxes, columns: [bid, bidQty, width], colorIndex: 2),
@@ -350,7 +352,7 @@ enum PlotCommand {
             return .file(path: (file as NSString).expandingTildeInPath, format: format, width: w, height: h, dpi: dpi)
         }
         let style = ctx.session.style
-        let term = try ctx.choice("term") ?? (ProcessInfo.processInfo.environment["MITHAI_SIXEL"] == "1" ? "sixel" : "text")
+        let term = try ctx.choice("term") ?? (ctx.session.options.sixel ? "sixel" : "text")
         if term == "sixel" {
             let (w, h) = size ?? (960, 540)
             return .sixel(width: w, height: h)

@@ -47,6 +47,8 @@ public struct SessionOptions: Sendable {
     /// The prompt, so interactive error carets line up under the typed text.
     public var prompt: String
     public var engineVersion: String
+    /// The terminal shows sixel graphics: charts without `to` are drawn as pictures.
+    public var sixel = false
 
     public init(mode: SessionMode, style: RenderStyle = RenderStyle(), home: String = ".",
                 prompt: String = "mithai> ", engineVersion: String = Session.engineVersion) {

@@ -136,7 +136,8 @@ final class PseudoTerminal {
 @Suite(.serialized) struct PseudoTerminalTests {
     func environment(_ dir: URL) -> [String: String] {
         ["HOME": dir.path, "TERM": "xterm", "NO_COLOR": "1", "MITHAI_HOME": dir.path,
-         "MITHAI_HISTORY": dir.appendingPathComponent("history").path, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+         "MITHAI_HISTORY": dir.appendingPathComponent("history").path, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+         "MITHAI_SIXEL": "0"]
     }
 
     @Test func editingCompletionHistoryAndInterrupt() throws {
