@@ -17,9 +17,14 @@ public final class RunObject: WorkspaceObject {
     public let status: String
     /// Wall time of the run loop (not part of the digest).
     public let seconds: Double
+    /// Engine processing time per event (ns), measured over each decision interval: wall
+    /// time of the interval divided by the events it processed, counted once per event.
+    public let engineTiming: LatencyHistogram
 
     init(name: String, strategy: StrategyObject, data: DatasetObject, configuration: BacktestConfiguration,
-         configurationText: [(String, String)], result: BacktestResult, statistics: RunStatistics, status: String, seconds: Double) {
+         configurationText: [(String, String)], result: BacktestResult, statistics: RunStatistics, status: String, seconds: Double,
+         engineTiming: LatencyHistogram = LatencyHistogram()) {
+        self.engineTiming = engineTiming
         self.name = name
         self.strategy = strategy
         self.data = data
@@ -89,6 +94,22 @@ public enum BacktestCommands {
                                  Parameter("b", .positional, .object("run"), required: true, "second run")],
                     examples: ["compare r1 r2", "compare r2 r1 | where stat = \"sharpe\""],
                     handler: { ctx in try compare(&ctx) }),
+        CommandSpec("perf", category: "backtests",
+                    summary: "how fast the engine ran a run: events/s and processing time per event (p50, p99, p99.9); wall-clock, so not replayed by --verify",
+                    parameters: [Parameter("run", .positional, .object("run"), required: true, "the run")],
+                    examples: ["perf r1", "backtest mm on btc\nperf r2"],
+                    handler: { ctx in
+                        let r = try run(ctx.exprs("run")[0], &ctx)
+                        ctx.session.markResultVolatile()
+                        let h = r.engineTiming
+                        func ns(_ p: Double) -> String { h.percentile(p).map { Format.duration($0) } ?? "" }
+                        return .table(Table([
+                            Column("measure", .text(["events", "seconds", "events_per_s", "ns_per_event_p50", "ns_per_event_p99", "ns_per_event_p999"])),
+                            Column(r.name, .text([String(r.result.exchangeEvents), Format.real(r.seconds),
+                                                  Format.real(Double(r.result.exchangeEvents) / max(r.seconds, 1e-9)),
+                                                  ns(50), ns(99), ns(99.9)])),
+                        ]))
+                    }),
         CommandSpec("markouts", category: "backtests",
                     summary: "mean signed mid move after each fill at horizons, in ticks and bps, by maker/taker and side",
                     parameters: [Parameter("run", .positional, .object("run"), required: true, "the run"),
@@ -280,15 +301,32 @@ public enum BacktestCommands {
         config.settings.decisionInterval = grid.decisionInterval
         let start = ContinuousClock.now
         var first: Nanos = 0, last: Nanos = 1
+        var timing = LatencyHistogram()
         let run: GridRun = d.dataset.withEvents { all in
             let local = UnsafeBufferPointer(rebasing: all[setup.window])
             first = local.first?.localTime ?? 0
             last = max(first + 1, local.last?.localTime ?? 1)
             let f = first, l = last
-            let shouldContinue = { (t: Nanos) -> Bool in progress(Double(t - f) / Double(l - f)) }
+            var lastWall = ContinuousClock.now
+            var lastIndex = 0
+            // Called after every decision: time the interval's events (the engine has no clock).
+            let shouldContinue = { (t: Nanos) -> Bool in
+                let now = ContinuousClock.now
+                var lo = lastIndex, hi = local.count
+                while lo < hi { let mid = (lo + hi) / 2; if local[mid].localTime <= t { lo = mid + 1 } else { hi = mid } }
+                let events = lo - lastIndex
+                if events > 0 {
+                    let c = (now - lastWall).components
+                    let ns = c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
+                    timing.record(ns / Int64(events), times: UInt64(events))
+                }
+                lastWall = now
+                lastIndex = lo
+                return progress(Double(t - f) / Double(l - f))
+            }
             // The runner sorts a copy for the exchange only when exchange times are out of order.
             return BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, events: local,
-                                          checkEvery: 1_000, shouldContinue: shouldContinue)
+                                          checkEvery: 1, shouldContinue: shouldContinue)
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)
@@ -299,7 +337,7 @@ public enum BacktestCommands {
                                               ("bin", Format.duration(setup.bin)), ("seed", String(setup.seed)),
                                               ("from", String(first)), ("to", String(last))]
         return RunObject(name: name, strategy: strategy, data: d, configuration: config, configurationText: configText,
-                         result: run.result, statistics: statistics, status: status, seconds: seconds)
+                         result: run.result, statistics: statistics, status: status, seconds: seconds, engineTiming: timing)
     }
 
     static func backtest(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {

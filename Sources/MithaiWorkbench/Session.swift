@@ -81,6 +81,11 @@ public final class Session {
     var onceFile: String?
     /// The source of the statement being run (commands use it for raw text and carets).
     public private(set) var currentSource: Source?
+    /// Set by commands whose result depends on the wall clock (timings): the statement is
+    /// saved without a digest, so `--verify` runs it without comparing.
+    var resultIsVolatile = false
+    public func markResultVolatile() { resultIsVolatile = true }
+
     /// The journal row of the statement being run (for artifacts it writes).
     var currentCommandID: Int64?
     /// The session's gnuplot, started on the first chart.
@@ -254,7 +259,8 @@ public final class Session {
             workspace = ws
             if !isDot, !isPresentational(value) { workspace.last = value }
             if case .assignment = statement {} else { emit(value) }
-            let digest = isDot ? nil : Session.digest(of: value)
+            let digest = isDot || resultIsVolatile ? nil : Session.digest(of: value)
+            resultIsVolatile = false
             let summary = value.summary
             records.append(Record(text: text, ok: true, isDotCommand: isDot, summary: summary, digest: digest))
             if let journal, let journalID {
@@ -268,6 +274,7 @@ public final class Session {
             }
             return nil
         } catch {
+            resultIsVolatile = false
             let elapsed = clock.now - start
             let code: ExitCode
             let outcome: Journal.Outcome
