@@ -1,13 +1,19 @@
 /// Reduces a long series to what a given width can show, keeping its shape and extremes: for
 /// each pixel column, the first, minimum, maximum and last point (the M4 method). The result
 /// has at most 4 points per column, in x order, and contains every column's min and max.
-/// Requires x sorted ascending (time series); returns the input unchanged otherwise or when
-/// it is already short enough.
+/// Points out of x order are sorted by x first (stable). Returns the input unchanged when it
+/// is already short enough.
 public enum Reduction {
-    public static func m4(x: [Double], y: [Double], width: Int) -> (x: [Double], y: [Double]) {
+    public static func m4(x xIn: [Double], y yIn: [Double], width: Int) -> (x: [Double], y: [Double]) {
+        guard xIn.count > 4 * max(1, width), width > 0 else { return (xIn, yIn) }
+        var x = xIn, y = yIn
+        if zip(x, x.dropFirst()).contains(where: { $0 > $1 }) {
+            let order = x.indices.sorted { x[$0] != x[$1] ? x[$0] < x[$1] : $0 < $1 }
+            x = order.map { xIn[$0] }
+            y = order.map { yIn[$0] }
+        }
         let n = x.count
-        guard n > 4 * max(1, width), width > 0, let first = x.first, let last = x.last, last > first else { return (x, y) }
-        for i in 1..<n where x[i] < x[i - 1] { return (x, y) }
+        guard let first = x.first, let last = x.last, last > first else { return (x, y) }
         var outX: [Double] = [], outY: [Double] = []
         outX.reserveCapacity(4 * width)
         outY.reserveCapacity(4 * width)

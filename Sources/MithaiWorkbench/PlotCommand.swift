@@ -2,6 +2,7 @@ import Foundation
 public import MithaiLanguage
 import MithaiPlotting
 import MithaiEngine
+import Crypto
 
 /// A chart the session drew: shows where it went; its digest covers the chart's data, kind
 /// and theme (so `--verify` compares figures by their data, not their bytes).
@@ -321,15 +322,17 @@ enum PlotCommand {
         }
     }
 
+    /// SHA-256 of the chart's kind, theme, title and every series' data (raw doubles).
     static func fingerprintOf(_ plot: PlotSpec, kind: String) -> String {
-        var s = "\(kind)|\(plot.theme.rawValue)|\(plot.title ?? "")"
+        var hasher = SHA256()
+        hasher.update(data: Data("\(kind)|\(plot.theme.rawValue)|\(plot.title ?? "")".utf8))
         for panel in plot.panels {
             for series in panel.series {
-                s += "|\(series.name):\(series.style.rawValue):"
-                for c in series.columns { s += c.map { String($0) }.joined(separator: ",") + ";" }
+                hasher.update(data: Data("|\(series.name):\(series.style.rawValue):".utf8))
+                for c in series.columns { c.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
             }
         }
-        return Session.digest(of: .string(s))
+        return hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
     static func outputFor(_ ctx: inout CommandContext) throws(WorkbenchError) -> Output {

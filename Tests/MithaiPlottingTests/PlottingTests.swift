@@ -44,6 +44,14 @@ func candles(_ n: Int) -> Series {
             return PlotSpec(title: "BTCUSDT 10s", panels: [Panel(yLabel: "price", xIsTime: true, series: [c], weight: 3),
                                                            Panel(yLabel: "volume", xIsTime: true, series: [volume], weight: 1)],
                             theme: theme, output: output)
+        case "histogram":
+            return PlotSpec(panels: [Panel(xLabel: "px", yLabel: "count",
+                                           series: [Series(name: "px", style: .boxes, columns: [[1, 2, 3], [5, 9, 2], [0.9, 0.9, 0.9]])])],
+                            theme: theme, output: .file(path: "/tmp/h.svg", format: .svg, width: 640, height: 400, dpi: 96))
+        case "drawdown":
+            return PlotSpec(panels: [Panel(yLabel: "P&L", xIsTime: true, series: [Series(name: "equity", style: .line, columns: [x, y])], weight: 3),
+                                     Panel(yLabel: "drawdown", xIsTime: true, series: [Series(name: "", style: .area, columns: [x, y.map { -$0 }], colorIndex: 4)])],
+                            theme: theme, output: output)
         case "scatter":
             return PlotSpec(panels: [Panel(series: [Series(name: "fills", style: .scatter, columns: [x, y])])], theme: theme,
                             output: .text(columns: 80, rows: 24, color: false))
@@ -53,7 +61,7 @@ func candles(_ n: Int) -> Series {
         }
     }
 
-    @Test("gnuplot script snapshot", arguments: ["line", "candles", "scatter", "heatmap"], Theme.allCases)
+    @Test("gnuplot script snapshot", arguments: ["line", "candles", "scatter", "heatmap", "histogram", "drawdown"], Theme.allCases)
     func snapshot(_ kind: String, _ theme: Theme) throws {
         let spec = ScriptSnapshotTests.spec(kind, theme: theme)
         let files = spec.panels.enumerated().map { p, panel in panel.series.indices.map { "$DATA\(p)_\($0)" } }
@@ -142,10 +150,14 @@ func candles(_ n: Int) -> Series {
         #expect(zip(rx, rx.dropFirst()).allSatisfy { $0 < $1 })
     }
 
-    @Test func shortOrUnsortedSeriesAreUnchanged() {
+    @Test func shortSeriesAreUnchangedAndUnsortedOnesAreSortedFirst() {
         let (x, y) = walk(100)
         #expect(Reduction.m4(x: x, y: y, width: 1000).x == x)
-        let shuffled = [3.0, 1, 2] + Array(repeating: 0.0, count: 10_000)
-        #expect(Reduction.m4(x: shuffled, y: shuffled, width: 10).x == shuffled)
+        let (bx, by) = walk(100_000)
+        var rx = bx, ry = by
+        rx.swapAt(10, 50_000); ry.swapAt(10, 50_000)
+        let (mx, my) = Reduction.m4(x: rx, y: ry, width: 100)
+        #expect(zip(mx, mx.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(my.min() == by.min() && my.max() == by.max())
     }
 }
