@@ -21,6 +21,8 @@ public struct LaunchOptions: Sendable {
     public var databasePath: String?
     public var journal = true
     public var width: Int?
+    /// `--shard I/N`.
+    public var shard: (index: Int, count: Int)?
 
     public init() {}
 }
@@ -52,6 +54,7 @@ public final class Driver {
                                 color: interactive && Terminal.wantsColor)
         var options = SessionOptions(mode: mode, style: style, home: home)
         options.sixel = interactive && Terminal.supportsSixel()
+        options.shard = launch.shard
         var journal: Journal?
         if launch.journal {
             let path = launch.databasePath ?? (options.sessionsFolder as NSString).appendingPathComponent("journal.sqlite")

@@ -24,6 +24,10 @@ public struct RunRecord: Sendable {
     public var events: Int64
     public var seed: Int64
     public var sweepID: Int64?
+    /// Identity of the sweep a run belongs to (same strategy, grid, data and settings), and its
+    /// position in the sweep's grid; shards of one sweep share the key.
+    public var sweepKey: String?
+    public var sweepIndex: Int64?
     public var fills: Fills
     public var orders: Orders
     public var equity: Equity
@@ -89,6 +93,7 @@ public final class RunStore {
         engine_version TEXT NOT NULL,
         status TEXT NOT NULL,              -- complete | cancelled (partial results kept)
         events INTEGER NOT NULL, seed INTEGER NOT NULL, sweep_id INTEGER,
+        sweep_key TEXT, sweep_index INTEGER,   -- sweep identity and grid position (shards merge by them)
         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
     );
     CREATE TABLE IF NOT EXISTS run_stats(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
@@ -118,13 +123,14 @@ public final class RunStore {
         try database.transaction {
             try database.prepare("""
                 INSERT INTO runs(session_id, name, kind, strategy, strategy_kind, parameters, dataset, dataset_hash,
-                    dataset_path, symbol, tick_size, lot_size, engine_version, status, events, seed, sweep_id)
-                VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    dataset_path, symbol, tick_size, lot_size, engine_version, status, events, seed, sweep_id, sweep_key, sweep_index)
+                VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).run([sessionID.map { .integer($0) } ?? .null, .text(run.name), .text(run.kind), .text(run.strategy),
                           .text(run.strategyKind), .text(run.parameters.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")),
                           .text(run.dataset), .text(run.datasetHash), .text(run.datasetPath), .text(run.symbol),
                           .text(run.tickSize), .text(run.lotSize), .text(run.engineVersion), .text(run.status),
-                          .integer(run.events), .integer(run.seed), run.sweepID.map { .integer($0) } ?? .null])
+                          .integer(run.events), .integer(run.seed), run.sweepID.map { .integer($0) } ?? .null,
+                          run.sweepKey.map { .text($0) } ?? .null, run.sweepIndex.map { .integer($0) } ?? .null])
             let id = database.lastInsertRowID
             let stat = try database.prepare("INSERT INTO run_stats(run_id, seq, name, value) VALUES(?, ?, ?, ?)")
             for (i, (name, value)) in run.stats.enumerated() {
@@ -172,6 +178,61 @@ public final class RunStore {
         var out: [(String, Double)] = []
         while try s.step() { out.append((s.string(0) ?? "", s.isNull(1) ? .nan : s.double(1))) }
         return out.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// Copies the runs of shard databases into this store, in one transaction. Every shard must
+    /// hold runs of one sweep (one `sweep_key`), the same for all shards; grid positions must not
+    /// repeat. Returns (name, sweep index, run id here) of the runs copied, in grid order.
+    public func merge(shards paths: [String]) throws -> [(name: String, index: Int64, id: Int64)] {
+        var key: String?
+        var seen = Set<Int64>()
+        for (i, path) in paths.enumerated() {
+            try database.prepare("ATTACH DATABASE ? AS shard\(i)").run([.text(path)])
+        }
+        defer { for i in paths.indices { try? database.execute("DETACH DATABASE shard\(i)") } }
+        for (i, path) in paths.enumerated() {
+            let keys = try database.prepare("SELECT DISTINCT sweep_key FROM shard\(i).runs")
+            var found: [String?] = []
+            while try keys.step() { found.append(keys.string(0)) }
+            guard found.count == 1, let k = found[0] else {
+                throw StoreError(code: 0, message: "\(path) does not hold the runs of exactly one sweep", sql: nil)
+            }
+            if let key, key != k { throw StoreError(code: 0, message: "\(path) holds a different sweep (\(k.prefix(12)) instead of \(key.prefix(12)))", sql: nil) }
+            key = k
+            let idx = try database.prepare("SELECT sweep_index FROM shard\(i).runs")
+            while try idx.step() {
+                guard seen.insert(idx.int(0)).inserted else {
+                    throw StoreError(code: 0, message: "\(path) repeats grid position \(idx.int(0)) of the sweep", sql: nil)
+                }
+            }
+        }
+        let columns = "name, kind, strategy, strategy_kind, parameters, dataset, dataset_hash, dataset_path, symbol, tick_size, lot_size, engine_version, status, events, seed, sweep_id, sweep_key, sweep_index"
+        return try database.transaction {
+            var out: [(String, Int64, Int64)] = []
+            for i in paths.indices {
+                let runs = try database.prepare("SELECT id, name, sweep_index FROM shard\(i).runs ORDER BY sweep_index")
+                var rows: [(Int64, String, Int64)] = []
+                while try runs.step() { rows.append((runs.int(0), runs.string(1) ?? "", runs.int(2))) }
+                for (old, name, index) in rows {
+                    try database.prepare("INSERT INTO runs(\(columns)) SELECT \(columns) FROM shard\(i).runs WHERE id = ?").run([.integer(old)])
+                    let new = database.lastInsertRowID
+                    for table in ["run_stats", "fills", "orders", "equity"] {
+                        let cols = try tableColumns("shard\(i)", table).filter { $0 != "run_id" }.joined(separator: ", ")
+                        try database.prepare("INSERT INTO \(table)(run_id, \(cols)) SELECT ?, \(cols) FROM shard\(i).\(table) WHERE run_id = ?")
+                            .run([.integer(new), .integer(old)])
+                    }
+                    out.append((name, index, new))
+                }
+            }
+            return out.sorted { $0.1 < $1.1 }.map { (name: $0.0, index: $0.1, id: $0.2) }
+        }
+    }
+
+    private func tableColumns(_ schema: String, _ table: String) throws -> [String] {
+        let s = try database.prepare("PRAGMA \(schema).table_info(\(table))")
+        var out: [String] = []
+        while try s.step() { out.append(s.string(1) ?? "") }
+        return out
     }
 
     /// Number of fills stored for a run.

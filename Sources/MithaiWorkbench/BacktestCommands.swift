@@ -20,11 +20,16 @@ public final class RunObject: WorkspaceObject {
     /// Engine processing time per event (ns), measured over each decision interval: wall
     /// time of the interval divided by the events it processed, counted once per event.
     public let engineTiming: LatencyHistogram
+    /// The sweep this run belongs to and its grid position (nil for a lone backtest).
+    let sweepKey: String?
+    let sweepIndex: Int?
 
     init(name: String, strategy: StrategyObject, data: DatasetObject, configuration: BacktestConfiguration,
          configurationText: [(String, String)], result: BacktestResult, statistics: RunStatistics, status: String, seconds: Double,
-         engineTiming: LatencyHistogram = LatencyHistogram()) {
+         engineTiming: LatencyHistogram = LatencyHistogram(), sweep: (key: String, index: Int)? = nil) {
         self.engineTiming = engineTiming
+        self.sweepKey = sweep?.key
+        self.sweepIndex = sweep?.index
         self.name = name
         self.strategy = strategy
         self.data = data
@@ -291,7 +296,7 @@ public enum BacktestCommands {
 
     /// Runs one backtest. Pure apart from `progress` (may be called from any thread): the same
     /// setup and strategy give the same result bit for bit, alone or inside a sweep.
-    static func simulate(_ setup: RunSetup, _ strategy: StrategyObject, name: String,
+    static func simulate(_ setup: RunSetup, _ strategy: StrategyObject, name: String, sweep: (key: String, index: Int)? = nil,
                          progress: @escaping (Double) -> Bool) throws(WorkbenchError) -> RunObject {
         let d = setup.data
         let exchange: ExchangeBehaviour = setup.fifo ? .l3FIFO : setup.fill == "partial" ? .partialFill : .noPartialFill
@@ -337,7 +342,8 @@ public enum BacktestCommands {
                                               ("bin", Format.duration(setup.bin)), ("seed", String(setup.seed)),
                                               ("from", String(first)), ("to", String(last))]
         return RunObject(name: name, strategy: strategy, data: d, configuration: config, configurationText: configText,
-                         result: run.result, statistics: statistics, status: status, seconds: seconds, engineTiming: timing)
+                         result: run.result, statistics: statistics, status: status, seconds: seconds, engineTiming: timing,
+                         sweep: sweep)
     }
 
     static func backtest(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
@@ -401,7 +407,10 @@ public enum BacktestCommands {
                                engineVersion: Session.engineVersion, status: r.status, events: Int64(r.result.exchangeEvents),
                                seed: 0, fills: fills, orders: orders, equity: equity,
                                stats: statisticsRows(r).map { ($0.0, $0.2) })
-        do { try store.save(record, sessionID: session.journal?.sessionID) } catch {
+        var stored = record
+        stored.sweepKey = r.sweepKey
+        stored.sweepIndex = r.sweepIndex.map(Int64.init)
+        do { try store.save(stored, sessionID: session.journal?.sessionID) } catch {
             throw .failed("the run could not be stored: \(error)")
         }
     }

@@ -49,6 +49,8 @@ public struct SessionOptions: Sendable {
     public var engineVersion: String
     /// The terminal shows sixel graphics: charts without `to` are drawn as pictures.
     public var sixel = false
+    /// `--shard I/N`: every `sweep` runs only the grid positions k with k mod N = I - 1.
+    public var shard: (index: Int, count: Int)?
 
     public init(mode: SessionMode, style: RenderStyle = RenderStyle(), home: String = ".",
                 prompt: String = "mithai> ", engineVersion: String = Session.engineVersion) {
@@ -327,7 +329,13 @@ public final class Session {
         }
         let text = Renderer.render(value, format: format, style: style)
         guard !text.isEmpty else { return }
-        if case .message = value, format.isMachineReadable { print(text, to: .err) } else { print(text) }
+        // Confirmations (messages, and the one-line display of a dataset, strategy, run or chart)
+        // go to stderr in machine formats, so stdout stays parseable.
+        switch value {
+        case .message, .object: if format.isMachineReadable { print(text, to: .err); return }
+        default: break
+        }
+        print(text)
     }
 
     /// Renders an error once, with a caret under the source range; returns the text.

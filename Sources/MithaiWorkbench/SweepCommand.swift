@@ -42,6 +42,47 @@ enum SweepCommand {
         }
     }
 
+    static let mergeSpec = CommandSpec(
+        "merge", category: "backtests",
+        summary: "brings the runs of sweep shards (mithai --shard I/N --out FILE.db) into the session store",
+        parameters: [Parameter("files", .positional, .path, required: true, variadic: true, "the shard databases")],
+        examples: ["merge shard1.db shard2.db", "merge out/shard-*.db | sort pnl_net desc"],
+        details: "Refuses shards of different sweeps and repeated grid positions; copies runs, fills, orders, equity and statistics in one transaction.",
+        handler: { ctx in try merge(&ctx) })
+
+    static func merge(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        var paths: [String] = []
+        for e in ctx.exprs("files") {
+            let items: [Expr] = { if case .list(let l, _) = e { l } else { [e] } }()
+            for i in items {
+                let p: String
+                switch i {
+                case .path(let t, _), .name(let t, _): p = t
+                case .literal(.string(let t), _): p = t
+                default: p = ctx.session.currentSource?.slice(i.range) ?? ""
+                }
+                guard FileManager.default.fileExists(atPath: (p as NSString).expandingTildeInPath) else {
+                    throw .at(i.range, "no such file '\(p)'")
+                }
+                paths.append((p as NSString).expandingTildeInPath)
+            }
+        }
+        guard let store = ctx.session.runStore else {
+            throw .failed("merge needs the session store (run without --no-journal)")
+        }
+        let merged: [(name: String, index: Int64, id: Int64)]
+        do { merged = try store.merge(shards: paths) } catch { throw .failed("merge: \(error)") }
+        let names = ["pnl_net", "pnl_gross", "fees", "fills", "final_position", "sharpe", "max_drawdown", "win_rate", "inventory_mean_abs"]
+        var columns = [Column("run", .text(merged.map(\.name))), Column("sweep_index", .int(merged.map(\.index)))]
+        var values = Array(repeating: [Double](), count: names.count)
+        for m in merged {
+            let stats = (try? store.stats(runID: m.id)) ?? []
+            for (j, n) in names.enumerated() { values[j].append(stats.first { $0.name == n }?.value ?? .nan) }
+        }
+        for (j, n) in names.enumerated() { columns.append(Column(n, .real(values[j]))) }
+        return .table(Table(columns))
+    }
+
     final class Shared: @unchecked Sendable {
         // @unchecked: guarded by `lock`; runs are written to distinct slots.
         let lock = NSLock()
@@ -88,22 +129,32 @@ enum SweepCommand {
             probe.define(n, .object(ObjectRef(base)))
         }
         let names = assigned
+        // The sweep's identity: strategy, grid, data and settings. Shards of one sweep share it.
+        let key = Session.digest(of: .string(([base.summary, setup.data.dataset.contentHash, setup.latencyText, setup.queue.description,
+                                               setup.fill, setup.maker.description, setup.taker.description, String(setup.fifo),
+                                               "\(setup.window)"] + dimensions.map { "\($0.name)=\($0.values.map(\.canonical))" })
+                                               .joined(separator: "|")))
+        // With --shard I/N, only grid positions k with k mod N = I - 1 run here.
+        let selected = strategies.indices.filter { k in ctx.session.options.shard.map { k % $0.count == $0.index - 1 } ?? true }
         let shared = Shared(strategies.count)
         let cancellation = ctx.session.cancellation
         nonisolated(unsafe) let session = ctx.session
         let next = NSLock()
         nonisolated(unsafe) var cursor = 0
-        let total = strategies.count
+        let total = selected.count
         let label = "sweep \(base.name) on \(setup.data.name)"
         DispatchQueue.concurrentPerform(iterations: jobs) { _ in
             while true {
                 next.lock()
-                let i = cursor
+                let slot = cursor
                 cursor += 1
                 next.unlock()
-                if i >= total || cancellation.isCancelled { return }
+                if slot >= total || cancellation.isCancelled { return }
+                let i = selected[slot]
                 do {
-                    let run = try BacktestCommands.simulate(setup, strategies[i], name: names[i]) { _ in !cancellation.isCancelled }
+                    let run = try BacktestCommands.simulate(setup, strategies[i], name: names[i], sweep: (key, i)) { _ in
+                        !cancellation.isCancelled
+                    }
                     shared.lock.lock()
                     shared.results[i] = run.status == "complete" ? run : nil
                     shared.finished += 1
@@ -127,7 +178,7 @@ enum SweepCommand {
         }
         // One row per finished run: its parameters, then the headline statistics.
         let kept = sets.indices.filter { shared.results[$0] != nil }
-        var columns = [Column("run", .text(runs.map(\.name)))]
+        var columns = [Column("run", .text(runs.map(\.name))), Column("sweep_index", .int(kept.map(Int64.init)))]
         for (d, dim) in dimensions.enumerated() {
             columns.append(QueryEngine.makeColumn(dim.name, kept.map { sets[$0][d].1 }, zone: "UTC"))
         }

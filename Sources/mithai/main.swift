@@ -96,12 +96,25 @@ struct Shell: ParsableCommand {
     @Option(help: "Columns available to tables (default: the terminal's width; unlimited when piped).")
     var width: Int?
 
+    @Option(help: "Run only shard I of N of every sweep (grid positions k with k mod N = I - 1), e.g. 2/4.")
+    var shard: String?
+
+    @Option(help: "With --shard: the SQLite file that receives this shard's runs (bring shards together with `merge`).")
+    var out: String?
+
     func validate() throws {
         if let format, OutputFormat(rawValue: format) == nil {
             throw ValidationError("unknown format '\(format)'; use one of: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if commands != nil && script != nil { throw ValidationError("give either -c or a script, not both") }
         if verify && script == nil { throw ValidationError("--verify needs a script file") }
+        if let shard {
+            let parts = shard.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+                throw ValidationError("--shard is I/N with 1 <= I <= N, e.g. 2/4")
+            }
+            if out == nil { throw ValidationError("--shard needs --out FILE.db for the shard's runs") }
+        }
     }
 
     func run() throws {
@@ -115,6 +128,12 @@ struct Shell: ParsableCommand {
         launch.databasePath = db
         launch.journal = !noJournal
         launch.width = width
+        if let shard {
+            let parts = shard.split(separator: "/").compactMap { Int($0) }
+            launch.shard = (parts[0], parts[1])
+            launch.databasePath = out
+            launch.journal = true
+        }
         let code = Driver(launch).run()
         if code != 0 { throw ArgumentParser.ExitCode(code) }
     }
