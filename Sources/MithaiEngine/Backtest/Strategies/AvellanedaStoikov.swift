@@ -116,7 +116,7 @@ public struct AvellanedaStoikov: Strategy {
     public mutating func didFill(_ fill: Fill) { core.didFill(fill) }
 
     public mutating func decide(_ trader: inout Trader) {
-        core.readTrades(upTo: trader.time) { _ in }
+        core.skipTrades(upTo: trader.time)
         guard let mid = trader.midTicks, let s = trader.reference(parameters.reference) else {
             core.place(bid: nil, ask: nil, quantity: parameters.orderQuantity, trader: &trader)
             return
@@ -131,7 +131,8 @@ public struct AvellanedaStoikov: Strategy {
         let scale = core.spreadScale
         switch p.horizon {
         case .finite(let T):
-            let elapsed = Double((trader.time - start) % Nanos((T * Double(Time.second)).rounded())) / Double(Time.second)
+            let period = max(1, Nanos((T * Double(Time.second)).rounded()))
+            let elapsed = Double((trader.time - start) % period) / Double(Time.second)
             let (r, spread) = AvellanedaStoikov.finite(s: s, q: q, gamma: p.gamma, sigma: sigma, k: p.k,
                                                        remaining: T - elapsed)
             lastReservation = r - skew

@@ -141,14 +141,12 @@ public struct GLFTMarketMaker: Strategy {
         // Arrival depths of the trades since the last decision, from the mid of that decision
         // (the strategy sees the book only at decisions; the tutorial does the same).
         let m0 = previousMid
-        var cal = calibrator
-        core.readTrades(upTo: trader.time) { t in
-            guard !m0.isNaN else { return }
+        while let t = core.nextTrade(upTo: trader.time) {
+            guard !m0.isNaN else { continue }
             let d = t.side == .buy ? Double(t.price) - m0 : m0 - Double(t.price)
-            cal.record(depthTicks: d, time: t.time)
+            calibrator.record(depthTicks: d, time: t.time)
         }
-        cal.advance(to: trader.time)
-        calibrator = cal
+        calibrator.advance(to: trader.time)
         if trader.time >= nextCalibration {
             if nextCalibration != Nanos.min, let f = calibrator.fit(), f.a.isFinite, f.k.isFinite {
                 a = f.a

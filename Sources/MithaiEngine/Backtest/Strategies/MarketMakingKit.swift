@@ -604,7 +604,8 @@ public struct IntensityCalibrator: Sendable {
 /// with a request in flight are left alone and count as matched. Prices are clamped so a bid
 /// is below the best ask and an ask above the best bid (never crossing); the exchange's GTX
 /// check rejects any that would still take. Sizes go through `InventoryControl.allowed`, which
-/// counts resting orders, so fills can never push |position| past `maxPosition`.
+/// counts every order that may still fill (resting, in flight, being cancelled), so fills can
+/// never push |position| past `maxPosition` (when the position starts within it).
 public struct QuoteManager: Sendable {
     public var requoteThreshold: Int64
     public var timeInForce: TimeInForce
@@ -636,7 +637,8 @@ public struct QuoteManager: Sendable {
         stale.removeAll(keepingCapacity: true)
         var resting: Lots = 0
         for o in trader.orders where o.side == side && !o.status.isFinal {
-            if o.pending == .cancel { continue }
+            // An order being cancelled may still fill: it counts against the limit.
+            if o.pending == .cancel { resting += o.leaves; continue }
             var keep = false
             for j in 0..<wanted where !matched[j] {
                 let p = prices[j]
@@ -718,12 +720,16 @@ public struct MarketMakingCore: Sendable {
         asks.reserveCapacity(64)
     }
 
-    /// Reads the tape up to `time`, giving each print to the guard and to `body`.
-    mutating func readTrades(upTo time: Nanos, _ body: (TradePrint) -> Void) {
-        while let t = tape.next(upTo: time) {
-            guardian?.observe(t)
-            body(t)
-        }
+    /// The next unread print with time ≤ `time` (given to the guard first), or nil.
+    mutating func nextTrade(upTo time: Nanos) -> TradePrint? {
+        guard let t = tape.next(upTo: time) else { return nil }
+        guardian?.observe(t)
+        return t
+    }
+
+    /// Reads the tape up to `time` (for the guard).
+    mutating func skipTrades(upTo time: Nanos) {
+        while nextTrade(upTo: time) != nil {}
     }
 
     mutating func didFill(_ f: Fill) { guardian?.observe(f) }

@@ -78,7 +78,7 @@ public struct SpreadQuoter: Strategy {
     public mutating func didFill(_ fill: Fill) { core.didFill(fill) }
 
     public mutating func decide(_ trader: inout Trader) {
-        core.readTrades(upTo: trader.time) { _ in }
+        core.skipTrades(upTo: trader.time)
         guard let mid = trader.midTicks, let ref = trader.reference(parameters.reference) else {
             core.place(bid: nil, ask: nil, quantity: parameters.orderQuantity, trader: &trader)
             return
