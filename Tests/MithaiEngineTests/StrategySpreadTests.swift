@@ -11,17 +11,36 @@ struct StrategySpreadTests {
         #expect(SpreadQuoter.halfSpread(p, sigma: 2) == 2)
     }
 
-    @Test func postOnlyNeverCrossesAndStaysWithinLimits() {
+    @Test(arguments: [Lots(100), 300])
+    func postOnlyNeverCrossesAndStaysWithinLimits(maxPosition: Lots) {
         let p = SpreadParameters(reference: .microprice, halfSpreadTicks: 1, orderQuantity: 100,
-                                 inventory: InventoryParameters(maxPosition: 300))
-        var s = Checked(inner: SpreadQuoter(parameters: p, tickSize: StrategyFixture.tick, lotSize: StrategyFixture.lot))
-        let r = StrategyFixture.run(&s)
+                                 inventory: InventoryParameters(maxPosition: maxPosition))
+        var s = Checked(inner: SpreadQuoter(parameters: p, tickSize: StrategyFixture.tick, lotSize: StrategyFixture.lot),
+                        limit: maxPosition)
+        var c = BacktestConfiguration.benchGrid
+        c.settings = BacktestSettings(decisionInterval: p.decisionInterval, checkInvariants: true)
+        let feed = StrategyFixture.tiny
+        let r = feed.withFeeds { ex, lo in BacktestRunner.run(c, strategy: &s, base: feed.base, exchangeFeed: ex, localFeed: lo) }
         #expect(r.fills.count > 0)
         #expect(s.crossed == 0)
         #expect(s.nonPostOnly == 0)
-        #expect(s.maxAbsPosition <= 300)
+        // The limit is reached (so the test means something) and never passed.
+        #expect(s.maxAbsPosition == maxPosition)
         #expect(r.fills.allSatisfy { $0.isMaker })
-        #expect(r.fills.allSatisfy { abs($0.positionAfter) <= 300 })
+        #expect(r.fills.allSatisfy { abs($0.positionAfter) <= maxPosition })
+        // Reduce-only at the limit: nothing new on the adding side.
+        #expect(s.atLimit > 0)
+        #expect(s.addedAtLimit == 0)
+    }
+
+    @Test func notionalLimitCapsThePosition() {
+        // 5000 USDT at ~60000: at most 83 lots (0.083 BTC) of position.
+        let p = SpreadParameters(halfSpreadTicks: 1, orderQuantity: 100,
+                                 inventory: InventoryParameters(maxPosition: 1000, maxNotional: 5000))
+        var s = Checked(inner: SpreadQuoter(parameters: p, tickSize: StrategyFixture.tick, lotSize: StrategyFixture.lot))
+        let r = StrategyFixture.run(&s)
+        #expect(r.fills.count > 0)
+        #expect(s.maxAbsPosition <= 83)
     }
 
     @Test func deterministic() {

@@ -27,9 +27,19 @@ struct Checked<S: Strategy>: Strategy {
     var crossed = 0
     var nonPostOnly = 0
     var decisions = 0
+    /// With a limit: decisions taken at |position| ≥ limit, and new orders then posted on the
+    /// side that adds (must stay 0: reduce-only).
+    var limit: Lots = Lots.max
+    var atLimit = 0
+    var addedAtLimit = 0
     mutating func decide(_ trader: inout Trader) {
         inner.decide(&trader)
         decisions += 1
+        let pos = trader.position
+        if pos != 0 && Lots(pos.magnitude) >= limit {
+            atLimit += 1
+            for o in trader.orders where o.submitTime == trader.time && (o.side == .buy) == (pos > 0) { addedAtLimit += 1 }
+        }
         maxAbsPosition = max(maxAbsPosition, Lots(trader.position.magnitude))
         for o in trader.orders where !o.status.isFinal && o.pending == .new {
             if o.timeInForce != .gtx { nonPostOnly += 1 }

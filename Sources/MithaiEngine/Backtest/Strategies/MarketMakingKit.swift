@@ -340,14 +340,14 @@ public struct InventoryControl: Sendable, Equatable {
             // Reducing side: reduce-only sizes it at most what is left to unwind.
             return parameters.reduceOnlyOverLimit ? max(0, min(quantity, Lots(position.magnitude) - resting)) : quantity
         }
+        // Worst case, every order on this side that may still fill does: the position becomes
+        // signed + resting + q, which must stay within the position (and notional) limit.
         let signed = side == .buy ? position : -position
-        let room = parameters.maxPosition - signed - resting
-        var q = min(quantity, room)
-        if parameters.maxNotional > 0 && tickLotValue > 0 && price > 0 && adds {
-            let cap = Lots((parameters.maxNotional / (Double(price) * tickLotValue)).rounded(.down)) - Lots(position.magnitude) - resting
-            q = min(q, cap)
+        var limit = parameters.maxPosition
+        if parameters.maxNotional > 0 && tickLotValue > 0 && price > 0 {
+            limit = min(limit, Lots((parameters.maxNotional / (Double(price) * tickLotValue)).rounded(.down)))
         }
-        return max(0, q)
+        return max(0, min(quantity, limit - signed - resting))
     }
 }
 
@@ -649,11 +649,10 @@ public struct QuoteManager: Sendable {
                     break
                 }
             }
-            if keep || o.pending != .none {
-                resting += o.leaves
-            } else {
-                stale.append(o.id)
-            }
+            // Orders about to be cancelled may still fill before the cancel arrives: they count too
+            // (at the limit a replacement waits for the cancel to be confirmed).
+            resting += o.leaves
+            if !keep && o.pending == .none { stale.append(o.id) }
         }
         for id in stale where trader.cancel(id) == nil { cancelled += 1 }
         for j in 0..<wanted where !matched[j] {
