@@ -87,3 +87,21 @@ struct StrategyKitTests {
         #expect(StrategyFixture.tape().prints.count == 1005)
     }
 }
+
+@Suite("Strategy: runner")
+struct StrategyRunnerTests {
+    @Test(arguments: [MarketMakingModel.spread(SpreadParameters()), .avellanedaStoikov(ASParameters(initialSigma: 3)),
+                      .glft(GLFTParameters(initialSigma: 3))])
+    func runsEachModelDeterministically(model: MarketMakingModel) {
+        let feed = StrategyFixture.tiny
+        let runs = (0..<2).map { _ in
+            feed.exchange.withUnsafeBufferPointer {
+                BacktestRunner.runMarketMaker(.benchGrid, model: model, base: feed.base, events: $0)
+            }
+        }
+        #expect(runs[0].steps > 100)
+        #expect(runs[0].counters.submitted > 0)
+        #expect(runs[0].fills == runs[1].fills)
+        #expect(runs[0].netPnL == runs[1].netPnL)
+    }
+}
