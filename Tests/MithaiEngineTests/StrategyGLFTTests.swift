@@ -82,6 +82,25 @@ struct StrategyGLFTTests {
         #expect(r.counters == r2.counters)
     }
 
+    @Test func gridOnTopIsAlignedAndStepped() {
+        let p = GLFTParameters(gamma: 0.05, initialSigma: 3, orderQuantity: 100, levels: 4, gridIntervalTicks: 3,
+                               inventory: InventoryParameters(maxPosition: 2000))
+        var s = GLFTMarketMaker(parameters: p, tickSize: StrategyFixture.tick, lotSize: StrategyFixture.lot,
+                                trades: StrategyFixture.tape())
+        let r = StrategyFixture.run(&s)
+        #expect(r.orders.count >= 8)
+        #expect(r.orders.allSatisfy { $0.price % 3 == 0 })
+        #expect(r.orders.allSatisfy { $0.timeInForce == .gtx })
+        // Both sides carry four orders stepped by the interval at the first decision.
+        let first = r.orders.prefix(8)
+        let bids = first.filter { $0.side == .buy }.map(\.price).sorted()
+        let asks = first.filter { $0.side == .sell }.map(\.price).sorted()
+        #expect(bids.count == 4 && asks.count == 4)
+        #expect(zip(bids, bids.dropFirst()).allSatisfy { $1 - $0 == 3 })
+        #expect(zip(asks, asks.dropFirst()).allSatisfy { $1 - $0 == 3 })
+        #expect(bids.last! < asks.first!)
+    }
+
     @Test func skewMovesQuotesAgainstInventory() {
         // bid depth = half + skew q, ask depth = half − skew q: long → both quotes lower.
         let h = GLFTMarketMaker.halfSpreadAndSkew(gamma: 0.05, xi: 0.05, delta: 1, a: 2, k: 0.5, sigma: 4)

@@ -178,7 +178,8 @@ public struct GLFTMarketMaker: Strategy {
         }
         var interval: Int64 = 1
         if p.levels > 1 {
-            interval = p.gridIntervalTicks > 0 ? p.gridIntervalTicks : max(1, Int64(half.isFinite ? half.rounded() : 1))
+            interval = p.gridIntervalTicks > 0 ? p.gridIntervalTicks
+                : max(1, Int64(half.isFinite ? min(half, 1e9).rounded() : 1))
             let step = Double(interval)
             bid = (bid / step).rounded(.down) * step
             ask = (ask / step).rounded(.up) * step

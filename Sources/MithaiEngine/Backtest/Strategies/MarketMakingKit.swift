@@ -545,7 +545,7 @@ public struct IntensityCalibrator: Sendable {
         advance(to: time)
         if firstTime == Nanos.max { firstTime = time }
         if count == parameters.capacity { evictOldest() }
-        let b = Int((depthTicks / parameters.bucketTicks).rounded(.down))
+        let b = Int(min((depthTicks / parameters.bucketTicks).rounded(.down), Double(parameters.buckets)))
         let i = (head + count) % parameters.capacity
         times[i] = time
         bucketOf[i] = b < parameters.buckets ? Int32(b) : Int32(parameters.buckets)
@@ -757,11 +757,13 @@ public struct MarketMakingCore: Sendable {
         bids.removeAll(keepingCapacity: true)
         asks.removeAll(keepingCapacity: true)
         let a = lastAction
-        if let b = bid, b.isFinite, !a.pullBid {
+        // Quotes beyond ±2^52 ticks (a degenerate model output) are not placed.
+        let bound = 4_503_599_627_370_496.0
+        if let b = bid, b.isFinite, abs(b) < bound, !a.pullBid {
             let top = Ticks(b.rounded(.down)) - a.widenBid
             for i in 0..<levels { bids.append(top - Ticks(i) * interval) }
         }
-        if let s = ask, s.isFinite, !a.pullAsk {
+        if let s = ask, s.isFinite, abs(s) < bound, !a.pullAsk {
             let top = Ticks(s.rounded(.up)) + a.widenAsk
             for i in 0..<levels { asks.append(top + Ticks(i) * interval) }
         }
