@@ -52,6 +52,17 @@ struct StrategyGLFTTests {
         #expect(abs(f.k / k - 1) < 0.1, "k \(f.k) vs \(k)")
     }
 
+    /// Python, same algorithm (w = 0.5, 70 buckets, minCount 10): depths (i % 20)·0.37 at
+    /// i·0.25 s, i < 400; cumulative counts per bucket / 99.75 s, OLS of log λ on depth →
+    /// A = 6.186864108133323, k = 0.3874070466432464 (14 buckets).
+    @Test func calibrationRegressionMatchesPython() {
+        var cal = IntensityCalibrator(IntensityCalibrationParameters(window: 1000 * Time.second))
+        for i in 0..<400 { cal.record(depthTicks: Double(i % 20) * 0.37, time: Nanos(i) * 250 * Time.millisecond) }
+        let f = cal.fit()!
+        #expect(abs(f.a - 6.186864108133323) < 1e-9)
+        #expect(abs(f.k - 0.3874070466432464) < 1e-12)
+    }
+
     @Test func calibrationWindowForgetsOldTrades() {
         var cal = IntensityCalibrator(IntensityCalibrationParameters(window: 10 * Time.second, minCount: 1))
         for i in 0..<100 { cal.record(depthTicks: Double(i % 5), time: Nanos(i) * Time.millisecond) }

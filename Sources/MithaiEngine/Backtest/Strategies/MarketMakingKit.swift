@@ -767,6 +767,14 @@ public struct MarketMakingCore: Sendable {
             let top = Ticks(s.rounded(.up)) + a.widenAsk
             for i in 0..<levels { asks.append(top + Ticks(i) * interval) }
         }
+        // Never cross: bids below the best ask, asks above the best bid (clamped before matching
+        // resting orders, so a clamped quote is not re-posted every decision).
+        if trader.bestAsk != Ticks.max {
+            for i in bids.indices { bids[i] = min(bids[i], trader.bestAsk - 1) }
+        }
+        if trader.bestBid != Ticks.min {
+            for i in asks.indices { asks[i] = max(asks[i], trader.bestBid + 1) }
+        }
         let q = size(quantity)
         bids.withUnsafeBufferPointer { manager.sync(.buy, prices: $0, quantity: q, inventory: inventory, trader: &trader) }
         asks.withUnsafeBufferPointer { manager.sync(.sell, prices: $0, quantity: q, inventory: inventory, trader: &trader) }
