@@ -73,3 +73,22 @@ struct StrategySpreadTests {
         #expect(n.allowed(.buy, quantity: 200, position: 100, resting: 0, price: 600_000) == 66)
     }
 }
+
+@Suite("Strategy: guard in a backtest")
+struct StrategyGuardRunTests {
+    @Test func guardWidensOrPullsAndCostsFills() {
+        func run(_ guardParameters: AdverseSelectionParameters?) -> (fills: Int, submitted: Int) {
+            let p = SpreadParameters(halfSpreadTicks: 1, orderQuantity: 100, adverseSelection: guardParameters)
+            var s = SpreadQuoter(parameters: p, tickSize: StrategyFixture.tick, lotSize: StrategyFixture.lot,
+                                 trades: StrategyFixture.tape())
+            let r = StrategyFixture.run(&s)
+            return (r.fills.count, r.counters.submitted)
+        }
+        let plain = run(nil)
+        let pulled = run(AdverseSelectionParameters(imbalanceThreshold: 0.3, burstTrades: 3, pull: true))
+        let widened = run(AdverseSelectionParameters(imbalanceThreshold: 0.3, burstTrades: 3, widenTicks: 5))
+        #expect(plain.fills > 0)
+        #expect(pulled.fills < plain.fills)
+        #expect(widened.fills < plain.fills)
+    }
+}
