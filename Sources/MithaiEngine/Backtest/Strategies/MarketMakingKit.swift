@@ -78,9 +78,9 @@ public struct TradeTape: Sendable {
 /// over dt seconds does v ← λ·v + (1−λ)·Δ²/dt, λ = 2^(−1/halfLife). σ = √v, ticks/√s.
 public struct EWMAVolatility: Sendable, Equatable {
     /// Half-life of the weights, in updates (> 0).
-    public var halfLife: Double
+    public let halfLife: Double
     /// σ used before the first change is seen, ticks/√s.
-    public var initialSigma: Double
+    public let initialSigma: Double
     public private(set) var variance: Double
     public private(set) var updates = 0
     private var lastMid: Double = .nan
@@ -112,9 +112,9 @@ public struct EWMAVolatility: Sendable, Equatable {
 /// GARCH(1,1) on mid changes per decision step (ticks): h ← ω + α·Δ² + β·h. σ per √s =
 /// √(h/dt) with dt the step in seconds. Stationary when α + β < 1 (long-run h = ω/(1−α−β)).
 public struct GARCHVolatility: Sendable, Equatable {
-    public var omega: Double
-    public var alpha: Double
-    public var beta: Double
+    public let omega: Double
+    public let alpha: Double
+    public let beta: Double
     /// Conditional variance of the next step's change, ticks².
     public private(set) var h: Double
     private var lastMid: Double = .nan
