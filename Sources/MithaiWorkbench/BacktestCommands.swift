@@ -302,12 +302,24 @@ public enum BacktestCommands {
         let exchange: ExchangeBehaviour = setup.fifo ? .l3FIFO : setup.fill == "partial" ? .partialFill : .noPartialFill
         var config = BacktestConfiguration(instrument: d.instrument, exchange: exchange, queue: setup.queue, latency: setup.latency,
                                            fees: TradingValueFees(makerRate: setup.maker, takerRate: setup.taker))
-        let grid = try gridParameters(strategy, lot: d.instrument.lotSize, range: setup.strategyRange)
-        config.settings.decisionInterval = grid.decisionInterval
+        let isGrid = strategy.strategyKind.name == "grid"
+        var grid = GridParameters()
+        var model: MarketMakingModel?
+        var inventoryLimit: Lots
+        if isGrid {
+            grid = try gridParameters(strategy, lot: d.instrument.lotSize, range: setup.strategyRange)
+            config.settings.decisionInterval = grid.decisionInterval
+            inventoryLimit = grid.maxPosition
+        } else {
+            let (m, limit) = try marketMakingModel(strategy, lot: d.instrument.lotSize, range: setup.strategyRange)
+            model = m
+            inventoryLimit = limit
+            config.settings.decisionInterval = m.decisionInterval
+        }
         let start = ContinuousClock.now
         var first: Nanos = 0, last: Nanos = 1
         var timing = LatencyHistogram()
-        let run: GridRun = d.dataset.withEvents { all in
+        let result: BacktestResult = d.dataset.withEvents { all in
             let local = UnsafeBufferPointer(rebasing: all[setup.window])
             first = local.first?.localTime ?? 0
             last = max(first + 1, local.last?.localTime ?? 1)
@@ -330,20 +342,70 @@ public enum BacktestCommands {
                 return progress(Double(t - f) / Double(l - f))
             }
             // The runner sorts a copy for the exchange only when exchange times are out of order.
+            if let model {
+                return BacktestRunner.runMarketMaker(config, model: model, base: d.dataset.baseTick, events: local,
+                                                     checkEvery: 1, shouldContinue: shouldContinue)
+            }
             return BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, events: local,
-                                          checkEvery: 1, shouldContinue: shouldContinue)
+                                          checkEvery: 1, shouldContinue: shouldContinue).result
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)
-        let status = run.result.stoppedEarly ? "cancelled" : "complete"
-        let statistics = RunStatistics(run.result, options: .init(binLength: setup.bin, inventoryLimit: grid.maxPosition))
+        let status = result.stoppedEarly ? "cancelled" : "complete"
+        let statistics = RunStatistics(result, options: .init(binLength: setup.bin, inventoryLimit: inventoryLimit))
         let configText: [(String, String)] = [("latency", setup.latencyText), ("queue", setup.fifo ? "l3_fifo" : setup.queue.description),
                                               ("fill", setup.fill), ("maker", setup.maker.description), ("taker", setup.taker.description),
                                               ("bin", Format.duration(setup.bin)), ("seed", String(setup.seed)),
                                               ("from", String(first)), ("to", String(last))]
         return RunObject(name: name, strategy: strategy, data: d, configuration: config, configurationText: configText,
-                         result: run.result, statistics: statistics, status: status, seconds: seconds, engineTiming: timing,
+                         result: result, statistics: statistics, status: status, seconds: seconds, engineTiming: timing,
                          sweep: sweep)
+    }
+
+    /// The engine model of a spread, as or glft strategy, with its limits in lots.
+    static func marketMakingModel(_ s: StrategyObject, lot: ExactDecimal, range: SourceRange) throws(WorkbenchError) -> (MarketMakingModel, Lots) {
+        func number(_ n: String) -> Double { if case .number(let x) = s.value(n) { x.double } else { 0 } }
+        func word(_ n: String) -> String { if case .string(let w) = s.value(n) { w } else { "" } }
+        func duration(_ n: String) -> Nanos { if case .duration(let d) = s.value(n) { d } else { 0 } }
+        func lots(_ n: String) throws(WorkbenchError) -> Lots {
+            guard case .number(let q) = s.value(n), case .decimal(let m, let sc) = q,
+                  let exact = ExactDecimal(mantissa: m, scale: Int8(sc)).multiple(of: lot) else {
+                throw .at(range, "\(s.name).\(n) is not a whole number of lots (lot \(lot))")
+            }
+            return exact
+        }
+        let qty = try lots("qty")
+        guard qty > 0 else { throw .at(range, "\(s.name).qty must be positive") }
+        let maxPosition = try lots("max_position")
+        let inventory = InventoryParameters(maxPosition: maxPosition, maxNotional: number("max_notional"),
+                                            skewTicksPerLot: number("skew") * lot.doubleValue, reduceOnlyOverLimit: true)
+        let guardMode = word("guard")
+        let adverse: AdverseSelectionParameters? = guardMode == "off" ? nil : AdverseSelectionParameters(pull: guardMode == "pull")
+        let sizingMode = word("sizing")
+        let sizing: VolatilitySizingParameters? = sizingMode == "off" ? nil
+            : VolatilitySizingParameters(model: sizingMode == "garch" ? .garch(omega: 0.000001, alpha: 0.1, beta: 0.85) : .ewma(halfLife: 100))
+        let reference: ReferencePrice = word("reference") == "microprice" ? .microprice : .mid
+        let requote = Int64(number("requote"))
+        let interval = duration("interval")
+        switch s.strategyKind.name {
+        case "spread":
+            return (.spread(SpreadParameters(reference: reference, halfSpreadTicks: number("half_spread"), volatilityMultiplier: number("vol_mult"),
+                                             orderQuantity: qty, requoteThresholdTicks: requote, inventory: inventory, adverseSelection: adverse,
+                                             sizing: sizing, decisionInterval: interval)), maxPosition)
+        case "as":
+            guard number("gamma") > 0, number("k") > 0 else { throw .at(range, "\(s.name): gamma and k must be positive") }
+            let horizon: ASHorizon = duration("horizon") > 0 ? .finite(seconds: Double(duration("horizon")) / 1e9) : .infinite(omega: nil)
+            return (.avellanedaStoikov(ASParameters(gamma: number("gamma"), k: number("k"), horizon: horizon, reference: reference,
+                                                    orderQuantity: qty, requoteThresholdTicks: requote, inventory: inventory,
+                                                    adverseSelection: adverse, sizing: sizing, decisionInterval: interval)), maxPosition)
+        default:
+            guard number("gamma") > 0, number("delta") > 0 else { throw .at(range, "\(s.name): gamma and delta must be positive") }
+            return (.glft(GLFTParameters(gamma: number("gamma"), delta: number("delta"), adj1: number("adj1"), adj2: number("adj2"),
+                                         recalibrateEvery: max(1, duration("recalibrate")), reference: reference, orderQuantity: qty,
+                                         levels: max(1, Int(number("levels"))), gridIntervalTicks: Int64(number("step")),
+                                         requoteThresholdTicks: requote, inventory: inventory, adverseSelection: adverse, sizing: sizing,
+                                         decisionInterval: interval)), maxPosition)
+        }
     }
 
     static func backtest(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {

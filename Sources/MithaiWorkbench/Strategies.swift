@@ -69,7 +69,67 @@ public enum Strategies {
                               summary: "time between decisions (t0 + k × interval, t0 the first event's local time)"),
         ])
 
-    public static let all: [StrategyKind] = [grid]
+    static func common(qty: Value = .number(.decimal(1, scale: 1)), maxPosition: Value = .number(Number(5))) -> [StrategyParameter] {
+        [
+            StrategyParameter(name: "qty", aliases: ["order_qty"], defaultValue: qty, unit: "units", summary: "quote size, in the instrument's units"),
+            StrategyParameter(name: "max_position", aliases: [], defaultValue: maxPosition, unit: "units",
+                              summary: "hard position limit; over it the strategy only reduces (reduce-only)"),
+            StrategyParameter(name: "max_notional", aliases: [], defaultValue: .number(Number(0)), unit: "quote currency",
+                              summary: "hard notional limit on |position × mid| (0 = none)"),
+            StrategyParameter(name: "skew", aliases: [], defaultValue: .number(Number(0)), unit: "ticks per unit",
+                              summary: "extra inventory skew: quotes shift by -skew × position"),
+            StrategyParameter(name: "reference", aliases: [], defaultValue: .string("mid"), unit: "mid|microprice",
+                              summary: "the fair price quotes are built around"),
+            StrategyParameter(name: "requote", aliases: [], defaultValue: .number(Number(1)), unit: "ticks",
+                              summary: "move a quote only when its price changes by at least this much"),
+            StrategyParameter(name: "guard", aliases: [], defaultValue: .string("off"), unit: "off|widen|pull",
+                              summary: "adverse-selection guard: widen or pull quotes on order-flow imbalance, trade bursts, bad markouts"),
+            StrategyParameter(name: "sizing", aliases: [], defaultValue: .string("off"), unit: "off|ewma|garch",
+                              summary: "volatility-clustering sizing: smaller quotes and wider spread when volatility is high"),
+            StrategyParameter(name: "interval", aliases: ["decision_interval"], defaultValue: .duration(100_000_000), unit: "",
+                              summary: "time between decisions"),
+        ]
+    }
+
+    /// Fixed or volatility-scaled quotes around the mid or microprice.
+    public static let spread = StrategyKind(
+        name: "spread", summary: "one bid and one ask around the mid or microprice, fixed or volatility-scaled half spread",
+        reference: "docs/STRATEGIES.md",
+        parameters: [
+            StrategyParameter(name: "half_spread", aliases: ["spread"], defaultValue: .number(Number(2)), unit: "ticks",
+                              summary: "half spread (the minimum when vol_mult > 0)"),
+            StrategyParameter(name: "vol_mult", aliases: [], defaultValue: .number(Number(0)), unit: "",
+                              summary: "dynamic spread: half spread = max(half_spread, vol_mult × σ) with σ in ticks/√s (0 = fixed)"),
+        ] + common())
+
+    /// Avellaneda-Stoikov reservation price and optimal spread.
+    public static let avellanedaStoikov = StrategyKind(
+        name: "as", summary: "Avellaneda-Stoikov: reservation price r = s - q·γ·σ²·(T-t), optimal spread γσ²(T-t) + (2/γ)·ln(1 + γ/k)",
+        reference: "Avellaneda & Stoikov (2008), High-frequency trading in a limit order book; docs/STRATEGIES.md",
+        parameters: [
+            StrategyParameter(name: "gamma", aliases: [], defaultValue: .number(.decimal(1, scale: 2)), unit: "", summary: "risk aversion γ"),
+            StrategyParameter(name: "k", aliases: [], defaultValue: .number(.decimal(5, scale: 1)), unit: "per tick", summary: "order-arrival decay k"),
+            StrategyParameter(name: "horizon", aliases: [], defaultValue: .duration(60_000_000_000), unit: "",
+                              summary: "finite horizon T (a session that restarts every T); 0s = the infinite-horizon model"),
+        ] + common())
+
+    /// Guéant-Lehalle-Fernandez-Tapia with online calibration.
+    public static let glft = StrategyKind(
+        name: "glft", summary: "Guéant-Lehalle-Fernandez-Tapia closed form, arrival intensity A·exp(-k·δ) calibrated online from trades",
+        reference: "Guéant, Lehalle & Fernandez-Tapia (2013), Dealing with the inventory risk; hftbacktest GLFT tutorial; docs/STRATEGIES.md",
+        parameters: [
+            StrategyParameter(name: "gamma", aliases: [], defaultValue: .number(.decimal(5, scale: 2)), unit: "", summary: "risk aversion γ"),
+            StrategyParameter(name: "delta", aliases: [], defaultValue: .number(Number(1)), unit: "lots", summary: "order size Δ in the model"),
+            StrategyParameter(name: "adj1", aliases: [], defaultValue: .number(Number(1)), unit: "", summary: "half-spread multiplier"),
+            StrategyParameter(name: "adj2", aliases: [], defaultValue: .number(Number(1)), unit: "", summary: "skew multiplier"),
+            StrategyParameter(name: "levels", aliases: [], defaultValue: .number(Number(1)), unit: "", summary: "quotes per side (a grid on top when > 1)"),
+            StrategyParameter(name: "step", aliases: ["grid_interval"], defaultValue: .number(Number(0)), unit: "ticks",
+                              summary: "grid interval when levels > 1 (0 = from the half spread)"),
+            StrategyParameter(name: "recalibrate", aliases: [], defaultValue: .duration(5_000_000_000), unit: "",
+                              summary: "how often A and k are re-fitted from recent trades"),
+        ] + common())
+
+    public static let all: [StrategyKind] = [grid, spread, avellanedaStoikov, glft]
 
     public static func kind(_ name: String) -> StrategyKind? { all.first { $0.name == name } }
 
@@ -127,7 +187,11 @@ public enum Strategies {
                                         suggestions: Suggest.names(for: extra.label, among: names + kind.parameters.flatMap(\.aliases)),
                                         notes: ["parameters: " + names.joined(separator: " ")])
             }
-            let v = try ctx.session.evaluate(extra.value, in: &ctx.workspace)
+            // Word-valued parameters (reference=microprice, guard=widen) are taken as written.
+            let v: Value
+            if case .string = p.defaultValue, let w = extra.value.word { v = .string(w) } else {
+                v = try ctx.session.evaluate(extra.value, in: &ctx.workspace)
+            }
             try check(v, for: p, range: extra.value.range)
             values[values.firstIndex { $0.name == p.name }!].value = v
         }
@@ -140,6 +204,11 @@ public enum Strategies {
         switch (p.defaultValue, v) {
         case (.duration, .duration(let d)):
             if d <= 0 { throw .at(range, "\(p.name) must be positive") }
+        case (.string, _):
+            let allowed = p.unit.split(separator: "|").map(String.init)
+            guard case .string(let w) = v, allowed.contains(w) else {
+                throw .at(range, "\(p.name) is one of: \(allowed.joined(separator: " "))")
+            }
         case (.number, .number(let n)):
             if n.double < 0 { throw .at(range, "\(p.name) must be >= 0") }
             if ["levels"].contains(p.name), n.integer == nil || n.double < 1 { throw .at(range, "\(p.name) must be a whole number >= 1") }
