@@ -35,11 +35,13 @@ import Testing
     @Test func namesOfWorkspaceObjectsAndStrategyParameters() {
         let s = session("strategy mm = grid levels=5\nmy_table = set")
         #expect(complete("my", s) == ["my_table"])
-        #expect(complete("strategy tight = g", s) == ["grid"])
+        #expect(complete("strategy tight = g", s) == ["glft", "grid"])
+        #expect(complete("strategy tight = s", s) == ["spread"])
         #expect(complete("strategy tight = grid lev", s) == ["levels="])
         #expect(complete("strategy tight = grid levels=3 ", s).contains("half_spread="))
         #expect(!complete("strategy tight = grid levels=3 ", s).contains("levels="))
         #expect(complete("help gr", s) == ["grid"])
+        #expect(complete("help gl", s) == ["glft"])
     }
 
     @Test func filePathsAfterLoadReadAndTo() throws {
