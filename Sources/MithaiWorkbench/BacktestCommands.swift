@@ -515,6 +515,9 @@ public enum BacktestCommands {
         for e in ctx.exprs("runs") {
             if case .list(let items, _) = e { for i in items { runs.append(try run(i, &ctx)) } } else { runs.append(try run(e, &ctx)) }
         }
+        for r in runs where r.statistics.returns.bins < 10 {
+            ctx.session.print("note: \(r.name)'s Sharpe, Sortino and VaR rest on \(r.statistics.returns.bins) P&L bin\(r.statistics.returns.bins == 1 ? "" : "s") of \(Format.duration(r.statistics.binned.binLength)); for short data run the backtest with a smaller bin=, e.g. bin=1m\n", to: .err)
+        }
         let names = statisticsRows(runs[0]).map(\.0)
         var columns = [Column("stat", .text(names))]
         for r in runs { columns.append(Column(r.name, .text(statisticsRows(r).map(\.1)))) }
