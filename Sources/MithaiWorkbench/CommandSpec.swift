@@ -1,4 +1,4 @@
-public import MithaiLanguage
+import MithaiLanguage
 
 /// What a parameter's value is, for binding, help and completion.
 public enum ParameterType: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-public import MithaiLanguage
+import MithaiLanguage
 import MithaiStore
 
 /// The command table. Every verb and dot-command is declared here once; dispatch, `help`,

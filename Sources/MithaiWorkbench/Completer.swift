@@ -1,5 +1,5 @@
 import Foundation
-public import MithaiLanguage
+import MithaiLanguage
 
 /// TAB completion driven by the command table: verbs first; then, for the command at hand,
 /// its keyword words, `key=` options not yet given, and values by parameter type (names of
@@ -165,7 +165,7 @@ public enum Completer {
         var out: [String] = []
         for e in entries.sorted() where e.hasPrefix(prefix) && (!e.hasPrefix(".") || prefix.hasPrefix(".")) {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: (listFolder as NSString).appendingPathComponent(e), isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: (listFolder as NSString).appendingPathComponent(e), isDirectory: &isDir)
             out.append(typedFolder + e + (isDir.boolValue ? "/" : ""))
         }
         return out

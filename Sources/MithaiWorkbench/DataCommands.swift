@@ -1,5 +1,5 @@
 import Foundation
-public import MithaiLanguage
+import MithaiLanguage
 public import MithaiEngine
 public import MithaiMarketData
 

@@ -1,5 +1,5 @@
 import Foundation
-public import MithaiLanguage
+import MithaiLanguage
 
 /// Evaluates expressions to values. Names resolve to workspace values; in a query, to
 /// columns of the current row first (see `QueryEngine`, which evaluates whole columns).

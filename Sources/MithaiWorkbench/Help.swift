@@ -1,4 +1,4 @@
-public import MithaiLanguage
+import MithaiLanguage
 
 /// Help pages, generated from the command table.
 public enum Help {

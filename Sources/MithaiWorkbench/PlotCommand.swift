@@ -1,5 +1,5 @@
 import Foundation
-public import MithaiLanguage
+import MithaiLanguage
 import MithaiPlotting
 import MithaiEngine
 import Crypto

@@ -1,5 +1,5 @@
 import Foundation
-public import MithaiLanguage
+import MithaiLanguage
 
 /// One parameter of a strategy kind: its default, unit and meaning. The same table drives
 /// `strategy` validation, `help strategy`, completion after a kind, and the backtest config.

@@ -1,5 +1,5 @@
 import Foundation
-public import MithaiLanguage
+import MithaiLanguage
 import MithaiEngine
 
 /// `sweep STRAT on DATA key=v1,v2 key=a..b/n ... [jobs=N]`: the grid of parameter sets, run in

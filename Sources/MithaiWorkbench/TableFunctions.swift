@@ -1,5 +1,5 @@
 import Foundation
-public import MithaiLanguage
+import MithaiLanguage
 import MithaiEngine
 import MithaiMarketData
 

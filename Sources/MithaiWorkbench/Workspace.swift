@@ -1,4 +1,4 @@
-public import MithaiLanguage
+import MithaiLanguage
 
 /// Everything a session has made: named values, settings and the last result.
 /// A value type: the interpreter runs each statement on a copy and keeps the copy only if the
