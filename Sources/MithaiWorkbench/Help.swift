@@ -76,3 +76,26 @@ public enum Help {
         return out
     }
 }
+
+extension Help {
+    /// The command reference as Markdown, generated from the command table (docs/COMMANDS.md;
+    /// a test keeps the file equal to this text, so the docs cannot drift from the code).
+    public static func reference(_ registry: CommandRegistry = Commands.standard) -> String {
+        var out = "# Command reference\n\nGenerated from the command table (`help VERB` shows the same). "
+        out += "Re-generate with `MITHAI_RECORD=1 swift test --filter CommandReferenceTests`.\n"
+        var categories: [String] = []
+        for c in registry.commands where !categories.contains(c.category) { categories.append(c.category) }
+        categories.sort { (Commands.categoryOrder.firstIndex(of: $0) ?? 99, $0) < (Commands.categoryOrder.firstIndex(of: $1) ?? 99, $1) }
+        for category in categories {
+            out += "\n## \(category)\n"
+            for c in registry.commands where c.category == category {
+                out += "\n### \(c.isDotCommand ? "." : "")\(c.name)\n\n```\n" + page(c) + "```\n"
+            }
+        }
+        out += "\n## strategy kinds\n"
+        for kind in Strategies.all { out += "\n### \(kind.name)\n\n```\n" + Strategies.help(kind) + "```\n" }
+        out += "\n## settings\n\n| setting | default | meaning |\n|---|---|---|\n"
+        for s in Settings.specs { out += "| \(s.name) | \(s.defaultValue.display) | \(s.summary) |\n" }
+        return out
+    }
+}
