@@ -192,4 +192,40 @@ final class PseudoTerminal {
             #expect([0, 256].contains(tty.exitStatus()))
         }
     }
+
+    /// Ctrl-C during a long command cancels that command, keeps what finished, and the session
+    /// goes on: the next statement runs and the workspace still holds what was defined before.
+    @Test func interruptCancelsTheRunningCommandNotTheSession() throws {
+        guard let binary = Paths.binary else { throw SkipError("the mithai binary is not built") }
+        let dir = try Paths.temporaryFolder("pty-cancel")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tty = try PseudoTerminal(binary, environment: environment(dir), folder: Paths.packageRoot)
+        #expect(tty.waitFor("mithai> "))
+        tty.send("load Datasets/lobster/LOBSTER_SampleFile_AMZN_2012-06-21_1.zip as amzn\r")
+        #expect(tty.waitFor("amzn: 74,805 events"))
+        tty.waitFor("mithai> ", after: tty.mark - 9)
+        tty.waitForEditing()
+        tty.send("strategy mm = grid half_spread=5 step=1 levels=3 qty=100 max_position=500\r")
+        #expect(tty.waitFor("strategy mm = grid"))
+        tty.waitForEditing()
+        // 400 runs take a while: interrupt once the progress bar shows, which it does only after
+        // a second's work and a finished run.
+        var mark = tty.mark
+        tty.send("sweep mm on amzn half_spread=1..400/400 from=10:00 to=10:10 jobs=1\r")
+        #expect(tty.waitFor("sweep mm on amzn  [", after: mark))
+        tty.send("\u{03}")
+        #expect(tty.waitFor("sweep stopped", after: mark))
+        #expect(tty.waitFor("of 400 runs finished and kept", after: mark))
+        tty.waitForEditing()
+        mark = tty.mark
+        tty.send("runs | head 1\r")
+        #expect(tty.waitFor("r1", after: mark))
+        tty.waitForEditing()
+        mark = tty.mark
+        tty.send("6 * 7\r")
+        #expect(tty.waitFor("42", after: mark))
+        tty.waitForEditing()
+        tty.send(".quit\r")
+        #expect([0, 256].contains(tty.exitStatus()))
+    }
 }
