@@ -13,6 +13,15 @@ public enum GnuplotScript {
     /// Dash types for paper (series stay distinguishable in black and white).
     static func dash(_ theme: Theme, _ i: Int) -> Int { theme == .paper ? (i % 5) + 1 : 1 }
 
+    /// A string literal for gnuplot. Outputs with enhanced text (PNG, SVG, PDF) need `& _ ^ @`
+    /// escaped; the text and sixel terminals print strings as they are.
+    static func quote(_ spec: PlotSpec, _ s: String) -> String {
+        switch spec.output {
+        case .text, .sixel: return "\"" + s.replacingOccurrences("\\", "\\\\").replacingOccurrences("\"", "\\\"") + "\""
+        case .file: return quote(s)
+        }
+    }
+
     static func quote(_ s: String) -> String {
         "\"" + s.replacingOccurrences("\\", "\\\\").replacingOccurrences("\"", "\\\"")
             .replacingOccurrences("@", "\\\\@").replacingOccurrences("&", "\\\\&").replacingOccurrences("_", "\\\\_").replacingOccurrences("^", "\\\\^") + "\""
@@ -91,20 +100,25 @@ public enum GnuplotScript {
         let panels = spec.panels
         let stacked = panels.count > 1
         if stacked {
-            let title = spec.title.map { " title \(quote($0))" } ?? ""
+            let title = spec.title.map { " title \(quote(spec, $0))" } ?? ""
+            let isText: Bool = { if case .text = spec.output { true } else { false } }()
             if let layout = spec.layout {
                 lines.append("set multiplot layout \(layout.rows),\(layout.columns)\(title)")
+            } else if isText {
+                // Characters are coarse: weighted heights would leave a small panel a few rows.
+                lines.append("set multiplot layout \(panels.count),1\(title)")
             } else {
                 lines.append("set multiplot\(title)")
             }
         } else if let t = spec.title ?? panels.first?.title {
-            lines.append("set title \(quote(t))")
+            lines.append("set title \(quote(spec, t))")
         }
         let weights = panels.map(\.weight)
         let total = weights.reduce(0, +)
         var top = 0.96
         for (p, panel) in panels.enumerated() {
-            if stacked && spec.layout == nil {
+            let textStack: Bool = { if case .text = spec.output { stacked } else { false } }()
+            if stacked && spec.layout == nil && !textStack {
                 // Stack panels by weight, sharing the x axis: only the bottom one shows x tics.
                 let height = 0.92 * panel.weight / total
                 lines.append("set origin 0,\(fmt(top - height))")
@@ -116,12 +130,12 @@ public enum GnuplotScript {
                 lines.append("set rmargin \(isText ? 2 : 10)")
                 if p < panels.count - 1 { lines.append("set format x \"\"") } else { lines.append("unset format") }
                 top -= height
-                if let t = panel.title { lines.append("set title \(quote(t))") } else { lines.append("unset title") }
+                if let t = panel.title { lines.append("set title \(quote(spec, t))") } else { lines.append("unset title") }
             } else if stacked {
-                if let t = panel.title { lines.append("set title \(quote(t))") } else { lines.append("unset title") }
+                if let t = panel.title { lines.append("set title \(quote(spec, t))") } else { lines.append("unset title") }
             }
-            lines += axes(panel, spec: spec, isLast: p == panels.count - 1 || spec.layout != nil)
-            lines.append(plotCommand(panel, files: p < files.count ? files[p] : [], theme: spec.theme))
+            lines += axes(panel, spec: spec, isLast: p == panels.count - 1 || spec.layout != nil || textStack)
+            lines.append(plotCommand(panel, files: p < files.count ? files[p] : [], theme: spec.theme, spec: spec))
         }
         if stacked { lines.append("unset multiplot") }
         if case .file = spec.output { lines.append("unset output") }
@@ -154,25 +168,25 @@ public enum GnuplotScript {
             gaps.sort()
             if !gaps.isEmpty { lines.append("set boxwidth \(fmt(gaps[gaps.count / 2] * 0.7)) absolute") }
         }
-        lines.append(panel.xLabel.map { "set xlabel \(quote($0))" } ?? "unset xlabel")
+        lines.append(panel.xLabel.map { "set xlabel \(quote(spec, $0))" } ?? "unset xlabel")
         if spec.theme == .terminal, case .text = spec.output {
-            lines.append(panel.yLabel.map { "set ylabel \(quote($0))" } ?? "unset ylabel")
+            lines.append(panel.yLabel.map { "set ylabel \(quote(spec, $0))" } ?? "unset ylabel")
         } else if spec.theme == .terminal {
-            lines.append(panel.yLabel.map { "set y2label \(quote($0))" } ?? "unset y2label")
+            lines.append(panel.yLabel.map { "set y2label \(quote(spec, $0))" } ?? "unset y2label")
             lines.append("unset ylabel")
         } else {
-            lines.append(panel.yLabel.map { "set ylabel \(quote($0))" } ?? "unset ylabel")
+            lines.append(panel.yLabel.map { "set ylabel \(quote(spec, $0))" } ?? "unset ylabel")
         }
         lines.append(panel.logY ? "set logscale y" : "unset logscale y")
         if panel.series.contains(where: { $0.style == .image }) {
             lines.append("set palette defined (0 \"#0000AF\", 0.5 \"#FFB000\", 1 \"#FF5F5F\")")
             lines.append("set cbtics textcolor rgb \"\(spec.theme == .paper ? "#000000" : "#BCBCBC")\"")
-            if let z = panel.series.first(where: { $0.style == .image })?.name, !z.isEmpty { lines.append("set cblabel \(quote(z))") }
+            if let z = panel.series.first(where: { $0.style == .image })?.name, !z.isEmpty { lines.append("set cblabel \(quote(spec, z))") }
         }
         return lines
     }
 
-    static func plotCommand(_ panel: Panel, files: [String], theme: Theme) -> String {
+    static func plotCommand(_ panel: Panel, files: [String], theme: Theme, spec: PlotSpec) -> String {
         let colors = palette(theme)
         var parts: [String] = []
         for (s, series) in panel.series.enumerated() {
@@ -181,7 +195,7 @@ public enum GnuplotScript {
             let dt = dash(theme, series.colorIndex ?? s)
             let format = String(repeating: "%float64", count: columnsOf(series))
             let source = "\(path(files[s])) binary format=\"\(format)\""
-            let title = series.name.isEmpty ? "notitle" : "title \(quote(series.name))"
+            let title = series.name.isEmpty ? "notitle" : "title \(quote(spec, series.name))"
             if series.fillToZero {
                 parts.append("\(source) using 1:2 with filledcurves y1=0 fs transparent solid 0.25 noborder lc rgb \"\(color)\" notitle")
             }
