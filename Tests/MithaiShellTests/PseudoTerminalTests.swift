@@ -107,12 +107,14 @@ final class PseudoTerminal {
 
     /// The child's exit status once it has exited; `0...255`, or 256 when it exited but was
     /// reaped by someone else (Foundation's `Process` reaps every child of the test process),
-    /// or -1 when it is still running after 10 s.
+    /// or -1 when it is still running after 30 s.
     func exitStatus() -> Int32 {
         var status: Int32 = 0
         // Drain output so the child never blocks on a full pty buffer.
         var buffer = [UInt8](repeating: 0, count: 4096)
-        for _ in 0..<300 {
+        // By time, not by count: once the child closes the terminal, poll returns at once (HUP).
+        let start = Date()
+        while Date().timeIntervalSince(start) < 30 {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { return (status >> 8) & 0xFF }
             if r < 0 && errno == ECHILD && kill(pid, 0) != 0 { return 256 }
@@ -123,7 +125,7 @@ final class PseudoTerminal {
             var fds = [pollfd(fd: master, events: Int16(POLLIN), revents: 0)]
             if poll(&fds, 1, 100) > 0 {
                 let n = read(master, &buffer, buffer.count)
-                if n > 0 { transcript += String(decoding: buffer[0..<n], as: UTF8.self) }
+                if n > 0 { transcript += String(decoding: buffer[0..<n], as: UTF8.self) } else { usleep(10_000) }
             }
         }
         let wchan = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? "?"
