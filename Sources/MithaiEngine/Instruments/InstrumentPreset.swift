@@ -26,8 +26,9 @@ public struct TradingHours: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// What kind of contract a preset describes; drives fees, margin and funding elsewhere.
-public enum ContractKind: String, Sendable, Hashable, CaseIterable {
+/// What kind of product a preset describes (equity, future, perpetual, ...); drives fees, margin
+/// and funding. Not to be confused with `ContractKind` (linear or inverse valuation).
+public enum ProductKind: String, Sendable, Hashable, CaseIterable {
     /// Cash equity (delivery or intraday).
     case equity
     /// Dated future with an expiry and a contract multiplier.
@@ -51,7 +52,7 @@ public struct InstrumentPreset: Sendable, Hashable {
     public var key: String
     /// Tick, lot, multiplier, currency and time zone.
     public var instrument: Instrument
-    public var kind: ContractKind
+    public var kind: ProductKind
     /// Continuous-trading hours in the instrument's time zone; nil for 24/7 markets.
     public var hours: TradingHours?
     /// A realistic price level for simulations (exact, a whole number of ticks).
@@ -59,7 +60,7 @@ public struct InstrumentPreset: Sendable, Hashable {
     /// One line on what it is and where its numbers come from.
     public var summary: String
 
-    public init(key: String, instrument: Instrument, kind: ContractKind, hours: TradingHours?,
+    public init(key: String, instrument: Instrument, kind: ProductKind, hours: TradingHours?,
                 referencePrice: ExactDecimal, summary: String)
     {
         self.key = key
