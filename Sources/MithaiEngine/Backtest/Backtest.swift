@@ -23,15 +23,21 @@ public struct BacktestSettings: Sendable, Equatable {
     /// Let one book serve both sides when the feed allows it (see `Backtest`, shared-book
     /// mode); false keeps a second replica for the strategy. Results are identical.
     public var shareBook: Bool
+    /// Start of the decision clock (ns): decisions at `origin + k × interval`. nil = the data's
+    /// first timestamp (t0). A multi-instrument run (`MultiBacktest`) starts every instrument's
+    /// clock at the earliest first timestamp of all; a single run given that origin makes the
+    /// same decisions as that instrument's lane. Later than the data's t0 it is ignored.
+    public var clockOrigin: Nanos?
 
     public init(decisionInterval: Nanos = 100 * Time.millisecond, equityEvery: Int = 1, checkInvariants: Bool = false,
-                shareBook: Bool = true)
+                shareBook: Bool = true, clockOrigin: Nanos? = nil)
     {
         precondition(decisionInterval > 0, "decision interval must be positive")
         self.decisionInterval = decisionInterval
         self.equityEvery = equityEvery
         self.checkInvariants = checkInvariants
         self.shareBook = shareBook
+        self.clockOrigin = clockOrigin
     }
 }
 
@@ -200,7 +206,8 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
         undo = BookUndoLog()
         let firstExchange = exchangeFeed.isEmpty ? Nanos.max : exchangeFeed[0].exchTime
         let firstLocal = localFeed.isEmpty ? Nanos.max : localFeed[0].localTime
-        let t0 = min(firstExchange, firstLocal)
+        let dataStart = min(firstExchange, firstLocal)
+        let t0 = settings.clockOrigin.map { min($0, dataStart) } ?? dataStart
         var equity = ContiguousArray<EquityPoint>()
         var steps = 0
         var now = t0
@@ -485,5 +492,88 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
             let x = events[a].exchTime, y = events[b].exchTime
             return x != y ? x < y : a < b
         }
+    }
+}
+
+// MARK: - Stepping: several instruments on one clock
+//
+// `MultiBacktest` drives one `Backtest` per instrument on a common decision clock. These are
+// the pieces of `run` taken apart (its loop is kept whole for the single-instrument hot path);
+// a lane stepped with them makes exactly the decisions, fills and equity points of `run` with
+// `settings.clockOrigin` set to the common origin (tested: MultiInstrumentTests).
+
+extension Backtest {
+    /// The earliest timestamp of the feeds (the data's t0), or `Nanos.max` when both are empty.
+    static func dataStart(_ exchangeFeed: UnsafeBufferPointer<Event>, _ localFeed: UnsafeBufferPointer<Event>) -> Nanos {
+        min(exchangeFeed.isEmpty ? Nanos.max : exchangeFeed[0].exchTime, localFeed.isEmpty ? Nanos.max : localFeed[0].localTime)
+    }
+
+    /// Resets the cursors and processes everything stamped at or before `origin` (`run`'s
+    /// first `advance`). Returns false when nothing is left to happen.
+    mutating func beginSteps<S: Strategy>(_ strategy: inout S, exchangeFeed: UnsafeBufferPointer<Event>,
+                                          localFeed: UnsafeBufferPointer<Event>, origin: Nanos) -> Bool
+    {
+        exchangeCursor = 0
+        localCursor = 0
+        shared = settings.shareBook && Exchange.supportsSharedBook && Backtest.canShareBook(exchangeFeed, localFeed)
+        undo = BookUndoLog()
+        return advance(to: origin, &strategy, exchangeFeed, localFeed)
+    }
+
+    /// Processes everything stamped at or before `target`; false when nothing is left.
+    mutating func advanceSteps<S: Strategy>(to target: Nanos, _ strategy: inout S, exchangeFeed: UnsafeBufferPointer<Event>,
+                                            localFeed: UnsafeBufferPointer<Event>) -> Bool
+    {
+        advance(to: target, &strategy, exchangeFeed, localFeed)
+    }
+
+    /// One decision at `now`, exactly as in `run`: the strategy decides, its requests leave,
+    /// an equity point is recorded every `equityEvery` decisions.
+    mutating func decideStep<S: Strategy>(at now: Nanos, _ strategy: inout S, exchangeFeed: UnsafeBufferPointer<Event>,
+                                          steps: inout Int, lastMark: inout Int64, equity: inout ContiguousArray<EquityPoint>)
+    {
+        trader.time = now
+        if shared { showLocalView(exchangeFeed) }
+        strategy.decide(&trader)
+        sendRequests()
+        steps += 1
+        if let m = trader.midHalfTicks { lastMark = m }
+        if settings.equityEvery > 0 && steps % settings.equityEvery == 0 {
+            let l = trader.ledger
+            equity.append(EquityPoint(time: now, markHalfTicks: trader.midHalfTicks ?? 0, position: l.position,
+                                      cash: l.cash, fees: l.fees,
+                                      equity: l.equity(markHalfTicks: lastMark), fills: Int32(l.fillCount)))
+        }
+        if shared { hideLocalView(exchangeFeed) }
+        if settings.checkInvariants {
+            exchange.checkInvariants()
+            trader.ledger.checkInvariants()
+        }
+    }
+
+    /// The result after the last decision at `now` (`start` is the clock's origin).
+    mutating func finishSteps(start: Nanos, now: Nanos, stopped: Bool, steps: Int, equity: ContiguousArray<EquityPoint>,
+                              localFeed: UnsafeBufferPointer<Event>) -> BacktestResult
+    {
+        if shared {
+            let limit = stopped ? now : Nanos.max
+            var li = localCursor
+            while li < localFeed.count && li < exchangeCursor && localFeed[li].localTime <= limit { li &+= 1 }
+            localCursor = li
+            if li > 0 { trader.saw(localFeed[li - 1]) }
+            undo.forget(before: li)
+            var view = exchange.book
+            undo.rewind(&view)
+            trader.swapBook(&view)
+        }
+        let l = trader.ledger
+        return BacktestResult(valuation: l.valuation, settings: settings, startTime: start == Nanos.max ? 0 : start,
+                              endTime: now == Nanos.max ? 0 : now, steps: steps,
+                              exchangeEvents: exchangeCursor, localEvents: localCursor, fills: trader.fills,
+                              orders: trader.orderRecords, equity: equity, counters: trader.counters,
+                              position: l.position, cash: l.cash, fees: l.fees, realized: l.realized,
+                              tradedValue: l.tradedValue, tradedQuantity: l.tradedQuantity,
+                              finalMarkHalfTicks: trader.midHalfTicks ?? 0, exchangeTotals: exchange.totals,
+                              tickToOrder: tickToOrder, orderRoundTrip: roundTrip, stoppedEarly: stopped, sharedBook: shared)
     }
 }
