@@ -31,8 +31,27 @@ public struct RunRecord: Sendable {
     public var fills: Fills
     public var orders: Orders
     public var equity: Equity
-    /// Named statistics; `value` is NaN when undefined.
+    /// Named statistics; `value` is NaN when undefined. For a multi-instrument run: the totals
+    /// in the base currency.
     public var stats: [(name: String, value: Double)]
+    /// The instruments of the run, leg 0, 1, ... (one for a single-instrument run; empty = the
+    /// run's own dataset and symbol as leg 0).
+    public var instruments: [Instrument] = []
+    /// Per-instrument statistics of a multi-instrument run: (leg, name, value).
+    public var legStats: [(leg: Int64, name: String, value: Double)] = []
+
+    /// One instrument of a run: where its data came from, its units, and its money.
+    public struct Instrument: Sendable {
+        public var name: String, dataset: String, datasetHash: String, datasetPath: String
+        public var symbol: String, tickSize: String, lotSize: String
+        /// The currency its money is counted in, and its rate into the run's base currency.
+        public var currency: String, fxRate: String
+        public init(name: String, dataset: String, datasetHash: String, datasetPath: String, symbol: String,
+                    tickSize: String, lotSize: String, currency: String, fxRate: String) {
+            self.name = name; self.dataset = dataset; self.datasetHash = datasetHash; self.datasetPath = datasetPath
+            self.symbol = symbol; self.tickSize = tickSize; self.lotSize = lotSize; self.currency = currency; self.fxRate = fxRate
+        }
+    }
 
     /// Columns of the fills table.
     public struct Fills: Sendable {
@@ -43,6 +62,8 @@ public struct RunRecord: Sendable {
         public var isMaker: [Bool] = []
         /// Fee in quote currency (negative = rebate), as a double: fees are not exact in ticks.
         public var fee: [Double] = []
+        /// The instrument (leg) of each fill; empty = all leg 0.
+        public var leg: [Int64] = []
         public init() {}
         public var count: Int { exchTime.count }
     }
@@ -51,14 +72,18 @@ public struct RunRecord: Sendable {
         public var orderID: [Int64] = [], submitTime: [Int64] = [], side: [Int8] = []
         public var type: [String] = [], timeInForce: [String] = [], priceTicks: [Int64] = []
         public var quantityLots: [Int64] = [], filledLots: [Int64] = [], status: [String] = [], reason: [String] = []
+        /// The instrument (leg) of each order; empty = all leg 0.
+        public var leg: [Int64] = []
         public init() {}
         public var count: Int { orderID.count }
     }
 
     public struct Equity: Sendable {
         public var time: [Int64] = [], positionLots: [Int64] = [], midTicks: [Int64] = []
-        /// Equity in quote currency.
+        /// Equity in quote currency (leg -1: the total in the base currency).
         public var equity: [Double] = []
+        /// The instrument (leg) of each point, -1 for the total; empty = all leg 0.
+        public var leg: [Int64] = []
         public init() {}
         public var count: Int { time.count }
     }
@@ -112,9 +137,26 @@ public final class RunStore {
         PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
     """
 
+    /// Added for multi-instrument runs; older databases get the `leg` columns on open.
+    public static let instrumentsSchema = """
+    CREATE TABLE IF NOT EXISTS run_instruments(run_id INTEGER NOT NULL REFERENCES runs(id), leg INTEGER NOT NULL,
+        name TEXT NOT NULL, dataset TEXT NOT NULL, dataset_hash TEXT NOT NULL, dataset_path TEXT NOT NULL,
+        symbol TEXT NOT NULL, tick_size TEXT NOT NULL, lot_size TEXT NOT NULL,
+        currency TEXT NOT NULL, fx_rate TEXT NOT NULL,   -- money currency and its rate into the run's base currency
+        PRIMARY KEY(run_id, leg)) WITHOUT ROWID;
+    """
+
     public init(database: Database) throws {
         self.database = database
         try database.execute(RunStore.schema)
+        try database.execute(RunStore.instrumentsSchema)
+        // fills/orders/equity.leg: the instrument of the row (0 for single-instrument runs;
+        // equity -1 = the total in the base currency); run_stats.leg: NULL = the run's totals.
+        for (table, definition) in [("fills", "leg INTEGER NOT NULL DEFAULT 0"), ("orders", "leg INTEGER NOT NULL DEFAULT 0"),
+                                    ("equity", "leg INTEGER NOT NULL DEFAULT 0"), ("run_stats", "leg INTEGER")]
+            where !(try tableColumns("main", table)).contains("leg") {
+            try database.execute("ALTER TABLE \(table) ADD COLUMN \(definition)")
+        }
     }
 
     /// Writes a run and everything in it in one transaction; returns its row id.
@@ -132,29 +174,44 @@ public final class RunStore {
                           .integer(run.events), .integer(run.seed), run.sweepID.map { .integer($0) } ?? .null,
                           run.sweepKey.map { .text($0) } ?? .null, run.sweepIndex.map { .integer($0) } ?? .null])
             let id = database.lastInsertRowID
-            let stat = try database.prepare("INSERT INTO run_stats(run_id, seq, name, value) VALUES(?, ?, ?, ?)")
+            let stat = try database.prepare("INSERT INTO run_stats(run_id, seq, name, value, leg) VALUES(?, ?, ?, ?, ?)")
             for (i, (name, value)) in run.stats.enumerated() {
-                try stat.run([.integer(id), .integer(Int64(i)), .text(name), value.isNaN ? .null : .real(value)])
+                try stat.run([.integer(id), .integer(Int64(i)), .text(name), value.isNaN ? .null : .real(value), .null])
             }
+            for (i, (leg, name, value)) in run.legStats.enumerated() {
+                try stat.run([.integer(id), .integer(Int64(run.stats.count + i)), .text(name), value.isNaN ? .null : .real(value), .integer(leg)])
+            }
+            let instrument = try database.prepare("INSERT INTO run_instruments VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            for (k, x) in run.instruments.enumerated() {
+                try instrument.run([.integer(id), .integer(Int64(k)), .text(x.name), .text(x.dataset), .text(x.datasetHash),
+                                    .text(x.datasetPath), .text(x.symbol), .text(x.tickSize), .text(x.lotSize), .text(x.currency), .text(x.fxRate)])
+            }
+            func leg(_ legs: [Int64], _ i: Int) -> Database.Value { .integer(legs.isEmpty ? 0 : legs[i]) }
             let f = run.fills
-            let fill = try database.prepare("INSERT INTO fills VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let fill = try database.prepare("""
+                INSERT INTO fills(run_id, seq, exch_ts, local_ts, order_id, side, price_ticks, qty_lots, maker, fee, leg)
+                VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for i in 0..<f.count {
                 try fill.run([.integer(id), .integer(Int64(i)), .integer(f.exchTime[i]), .integer(f.localTime[i]),
                               .integer(f.orderID[i]), .integer(Int64(f.side[i])), .integer(f.priceTicks[i]),
-                              .integer(f.quantityLots[i]), .integer(f.isMaker[i] ? 1 : 0), .real(f.fee[i])])
+                              .integer(f.quantityLots[i]), .integer(f.isMaker[i] ? 1 : 0), .real(f.fee[i]), leg(f.leg, i)])
             }
             let o = run.orders
-            let order = try database.prepare("INSERT INTO orders VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let order = try database.prepare("""
+                INSERT INTO orders(run_id, seq, order_id, submit_ts, side, type, tif, price_ticks, qty_lots, filled_lots, status, reason, leg)
+                VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for i in 0..<o.count {
                 try order.run([.integer(id), .integer(Int64(i)), .integer(o.orderID[i]), .integer(o.submitTime[i]), .integer(Int64(o.side[i])),
                                .text(o.type[i]), .text(o.timeInForce[i]), .integer(o.priceTicks[i]),
-                               .integer(o.quantityLots[i]), .integer(o.filledLots[i]), .text(o.status[i]), .text(o.reason[i])])
+                               .integer(o.quantityLots[i]), .integer(o.filledLots[i]), .text(o.status[i]), .text(o.reason[i]), leg(o.leg, i)])
             }
             let e = run.equity
-            let eq = try database.prepare("INSERT INTO equity VALUES(?, ?, ?, ?, ?, ?)")
+            let eq = try database.prepare("INSERT INTO equity(run_id, seq, ts, position_lots, mid_ticks, equity, leg) VALUES(?, ?, ?, ?, ?, ?, ?)")
             for i in 0..<e.count {
                 try eq.run([.integer(id), .integer(Int64(i)), .integer(e.time[i]), .integer(e.positionLots[i]),
-                            .integer(e.midTicks[i]), .real(e.equity[i])])
+                            .integer(e.midTicks[i]), .real(e.equity[i]), leg(e.leg, i)])
             }
             return id
         }
@@ -173,7 +230,7 @@ public final class RunStore {
 
     /// The statistics of a stored run.
     public func stats(runID: Int64) throws -> [(name: String, value: Double)] {
-        let s = try database.prepare("SELECT name, value FROM run_stats WHERE run_id = ? ORDER BY seq")
+        let s = try database.prepare("SELECT name, value FROM run_stats WHERE run_id = ? AND leg IS NULL ORDER BY seq")
         try s.bind([.integer(runID)])
         var out: [(String, Double)] = []
         while try s.step() { out.append((s.string(0) ?? "", s.isNull(1) ? .nan : s.double(1))) }
@@ -216,7 +273,8 @@ public final class RunStore {
                 for (old, name, index) in rows {
                     try database.prepare("INSERT INTO runs(\(columns)) SELECT \(columns) FROM shard\(i).runs WHERE id = ?").run([.integer(old)])
                     let new = database.lastInsertRowID
-                    for table in ["run_stats", "fills", "orders", "equity"] {
+                    for table in ["run_stats", "fills", "orders", "equity", "run_instruments"]
+                        where try !tableColumns("shard\(i)", table).isEmpty {
                         let cols = try tableColumns("shard\(i)", table).filter { $0 != "run_id" }.joined(separator: ", ")
                         try database.prepare("INSERT INTO \(table)(run_id, \(cols)) SELECT ?, \(cols) FROM shard\(i).\(table) WHERE run_id = ?")
                             .run([.integer(new), .integer(old)])

@@ -23,10 +23,18 @@ public final class RunObject: WorkspaceObject {
     /// The sweep this run belongs to and its grid position (nil for a lone backtest).
     let sweepKey: String?
     let sweepIndex: Int?
+    /// The instruments of a multi-instrument run, in the order given (empty for a single one;
+    /// then `data`, `result` and `statistics` are the run's). For a multi-instrument run those
+    /// three are the first instrument's and `portfolio` holds the totals in the base currency.
+    public let legs: [RunLeg]
+    public let portfolio: PortfolioView?
 
     init(name: String, strategy: StrategyObject, data: DatasetObject, configuration: BacktestConfiguration,
          configurationText: [(String, String)], result: BacktestResult, statistics: RunStatistics, status: String, seconds: Double,
-         engineTiming: LatencyHistogram = LatencyHistogram(), sweep: (key: String, index: Int)? = nil) {
+         engineTiming: LatencyHistogram = LatencyHistogram(), sweep: (key: String, index: Int)? = nil,
+         legs: [RunLeg] = [], portfolio: PortfolioView? = nil) {
+        self.legs = legs
+        self.portfolio = portfolio
         self.engineTiming = engineTiming
         self.sweepKey = sweep?.key
         self.sweepIndex = sweep?.index
@@ -45,11 +53,16 @@ public final class RunObject: WorkspaceObject {
     func money(_ m: Money) -> String { valuation.scale.format(m) }
     func quantity(_ lots: Lots) -> String { DecimalLiteral.format(mantissa: lots &* data.instrument.lotSize.mantissa, scale: Int(data.instrument.lotSize.scale)) }
 
+    /// Several instruments?
+    var isMulti: Bool { portfolio != nil }
+
     public var summary: String {
-        "run \(name): \(strategy.strategyKind.name) \(strategy.name) on \(data.name), \(Renderer.grouped(result.fills.count)) fills, position \(quantity(result.position)), net \(money(result.netPnL))\(status == "complete" ? "" : " (\(status))")"
+        if let p = portfolio { return MultiInstrument.summary(self, p) }
+        return "run \(name): \(strategy.strategyKind.name) \(strategy.name) on \(data.name), \(Renderer.grouped(result.fills.count)) fills, position \(quantity(result.position)), net \(money(result.netPnL))\(status == "complete" ? "" : " (\(status))")"
     }
 
     public var display: String {
+        if let p = portfolio { return MultiInstrument.display(self, p) }
         var s = "\(name): \(strategy.strategyKind.name) \(strategy.name) on \(data.name): \(Renderer.grouped(result.fills.count)) fills"
         s += ", position \(quantity(result.position)), P&L gross \(money(result.grossPnL)), fees \(money(result.fees)), net \(money(result.netPnL))"
         if status != "complete" { s += " [\(status): partial results]" }
@@ -57,6 +70,7 @@ public final class RunObject: WorkspaceObject {
     }
 
     public var canonical: String {
+        if let p = portfolio { return MultiInstrument.canonical(self, p) }
         var s = "\(strategy.summary)|\(data.canonical)|" + configurationText.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
         s += "|\(status)|\(result.fills.count)|\(result.position)|\(result.grossPnL.units)|\(result.fees.units)|\(result.exchangeEvents)"
         for f in result.fills { s += ";\(f.orderID),\(f.side.rawValue),\(f.price),\(f.quantity),\(f.exchangeTime),\(f.isMaker ? 1 : 0)" }
@@ -108,10 +122,11 @@ public enum BacktestCommands {
                         ctx.session.markResultVolatile()
                         let h = r.engineTiming
                         func ns(_ p: Double) -> String { h.percentile(p).map { Format.duration($0) } ?? "" }
+                        let events = r.isMulti ? r.legs.reduce(0) { $0 + $1.result.exchangeEvents } : r.result.exchangeEvents
                         return .table(Table([
                             Column("measure", .text(["events", "seconds", "events_per_s", "ns_per_event_p50", "ns_per_event_p99", "ns_per_event_p999"])),
-                            Column(r.name, .text([String(r.result.exchangeEvents), Format.real(r.seconds),
-                                                  Format.real(Double(r.result.exchangeEvents) / max(r.seconds, 1e-9)),
+                            Column(r.name, .text([String(events), Format.real(r.seconds),
+                                                  Format.real(Double(events) / max(r.seconds, 1e-9)),
                                                   ns(50), ns(99), ns(99.9)])),
                         ]))
                     }),
@@ -254,6 +269,18 @@ public enum BacktestCommands {
         var seed: Int
         var window: Range<Int>
         var strategyRange: SourceRange
+        /// The other instruments of a multi-instrument run (`on btc, eth`), each with its own
+        /// fees and trading window; empty for a single one.
+        var others: [LegSetup] = []
+        /// Rates into the base currency for a multi-instrument run (see `fx`).
+        var fx: FXRates? = nil
+    }
+
+    struct LegSetup: @unchecked Sendable {
+        var data: DatasetObject
+        var window: Range<Int>
+        var maker: ExactDecimal
+        var taker: ExactDecimal
     }
 
     static func strategyObject(_ ctx: inout CommandContext) throws(WorkbenchError) -> StrategyObject {
@@ -268,13 +295,21 @@ public enum BacktestCommands {
     }
 
     static func setup(_ ctx: inout CommandContext) throws(WorkbenchError) -> RunSetup {
-        let d = try DataCommands.dataset(&ctx)
-        guard d.dataset.eventCount > 0 else { throw .at(ctx.range("data"), "\(d.name) has no events to trade on (bars only?)") }
+        // `on btc, eth`: several instruments in one run, each with its own book and limits.
+        let all: [DatasetObject]
+        if let e = ctx.exprs("data").first, case .list(let items, _) = e {
+            all = try MultiInstrument.datasets(items, &ctx)
+        } else {
+            all = [try DataCommands.dataset(&ctx)]
+        }
+        for d in all where d.dataset.eventCount == 0 {
+            throw .at(ctx.range("data"), "\(d.name) has no events to trade on (bars only?)")
+        }
         let (lat, latText) = try latency(&ctx)
         let q = try queue(&ctx)
         let fill = try ctx.choice("fill") ?? "full"
-        let maker = try rate(&ctx, "maker") ?? d.makerFee ?? .zero
-        let taker = try rate(&ctx, "taker") ?? d.takerFee ?? .zero
+        let givenMaker = try rate(&ctx, "maker")
+        let givenTaker = try rate(&ctx, "taker")
         let bin = try ctx.value("bin").map { (v: Value) throws(WorkbenchError) -> Nanos in
             guard case .duration(let b) = v, b > 0 else { throw .at(ctx.range("bin"), "bin is a positive duration, e.g. 1h") }
             return b
@@ -282,22 +317,33 @@ public enum BacktestCommands {
         let seed = try ctx.integer("seed") ?? 0
         // queue=fifo: exact queue positions from order-by-order data.
         let fifo = try ctx.word("queue") == "fifo"
-        if fifo && !d.dataset.isOrderByOrder {
-            throw .at(ctx.range("queue"), "queue=fifo needs order-by-order (L3) data; \(d.name) is L2", notes: ["use riskaverse or a probabilistic model"])
+        var legs: [LegSetup] = []
+        for d in all {
+            if fifo && !d.dataset.isOrderByOrder {
+                throw .at(ctx.range("queue"), "queue=fifo needs order-by-order (L3) data; \(d.name) is L2", notes: ["use riskaverse or a probabilistic model"])
+            }
+            // The trading window, by local time.
+            var lo = 0, hi = d.dataset.eventCount
+            if let v = try ctx.value("from") { lo = DataCommands.eventsUpTo(try DataCommands.instant(v, for: d, range: ctx.range("from")) - 1, in: d.dataset) }
+            if let v = try ctx.value("to") { hi = DataCommands.eventsUpTo(try DataCommands.instant(v, for: d, range: ctx.range("to")), in: d.dataset) }
+            guard hi > lo else { throw .at(ctx.range("from"), "no events \(all.count > 1 ? "of \(d.name) " : "")between from= and to=") }
+            legs.append(LegSetup(data: d, window: lo..<hi, maker: givenMaker ?? d.makerFee ?? .zero, taker: givenTaker ?? d.takerFee ?? .zero))
         }
-        // The trading window, by local time.
-        var lo = 0, hi = d.dataset.eventCount
-        if let v = try ctx.value("from") { lo = DataCommands.eventsUpTo(try DataCommands.instant(v, for: d, range: ctx.range("from")) - 1, in: d.dataset) }
-        if let v = try ctx.value("to") { hi = DataCommands.eventsUpTo(try DataCommands.instant(v, for: d, range: ctx.range("to")), in: d.dataset) }
-        guard hi > lo else { throw .at(ctx.range("from"), "no events between from= and to=") }
-        return RunSetup(data: d, latency: lat, latencyText: latText, queue: q, fifo: fifo, fill: fill, maker: maker, taker: taker,
-                        bin: bin, seed: seed, window: lo..<hi, strategyRange: ctx.range("strategy"))
+        var setup = RunSetup(data: legs[0].data, latency: lat, latencyText: latText, queue: q, fifo: fifo, fill: fill,
+                             maker: legs[0].maker, taker: legs[0].taker, bin: bin, seed: seed, window: legs[0].window,
+                             strategyRange: ctx.range("strategy"))
+        if legs.count > 1 {
+            setup.others = Array(legs.dropFirst())
+            setup.fx = try MultiInstrument.rates(for: all, ctx.workspace, range: ctx.range("data"))
+        }
+        return setup
     }
 
     /// Runs one backtest. Pure apart from `progress` (may be called from any thread): the same
     /// setup and strategy give the same result bit for bit, alone or inside a sweep.
     static func simulate(_ setup: RunSetup, _ strategy: StrategyObject, name: String, sweep: (key: String, index: Int)? = nil,
                          progress: @escaping (Double) -> Bool) throws(WorkbenchError) -> RunObject {
+        if !setup.others.isEmpty { return try MultiInstrument.simulate(setup, strategy, name: name, sweep: sweep, progress: progress) }
         let d = setup.data
         let exchange: ExchangeBehaviour = setup.fifo ? .l3FIFO : setup.fill == "partial" ? .partialFill : .noPartialFill
         var config = BacktestConfiguration(instrument: d.instrument, exchange: exchange, queue: setup.queue, latency: setup.latency,
@@ -444,31 +490,57 @@ public enum BacktestCommands {
     static func store(_ r: RunObject, session: Session) throws(WorkbenchError) {
         guard let store = session.runStore else { return }
         var fills = RunRecord.Fills()
-        for f in r.result.fills {
-            fills.exchTime.append(f.exchangeTime); fills.localTime.append(f.localTime); fills.orderID.append(Int64(f.orderID))
-            fills.side.append(f.side.rawValue); fills.priceTicks.append(f.price); fills.quantityLots.append(f.quantity)
-            fills.isMaker.append(f.isMaker); fills.fee.append(r.valuation.scale.double(f.fee))
-        }
         var orders = RunRecord.Orders()
-        for o in r.result.orders {
-            orders.orderID.append(Int64(o.id)); orders.submitTime.append(o.submitTime); orders.side.append(o.side.rawValue)
-            orders.type.append(o.type.description); orders.timeInForce.append(o.timeInForce.description)
-            orders.priceTicks.append(o.price); orders.quantityLots.append(o.quantity); orders.filledLots.append(o.executed)
-            orders.status.append(o.status.description); orders.reason.append(o.reason == .none ? "" : o.reason.description)
-        }
         var equity = RunRecord.Equity()
-        for e in r.result.equity {
-            equity.time.append(e.time); equity.positionLots.append(e.position); equity.midTicks.append(e.markHalfTicks / 2)
-            equity.equity.append(r.valuation.scale.double(e.equity))
+        // One part per instrument (leg 0 alone for a single-instrument run).
+        let parts: [(data: DatasetObject, result: BacktestResult)] = r.isMulti ? r.legs.map { ($0.data, $0.result) } : [(r.data, r.result)]
+        for (k, part) in parts.enumerated() {
+            let v = part.result.valuation, leg = Int64(k)
+            for f in part.result.fills {
+                fills.exchTime.append(f.exchangeTime); fills.localTime.append(f.localTime); fills.orderID.append(Int64(f.orderID))
+                fills.side.append(f.side.rawValue); fills.priceTicks.append(f.price); fills.quantityLots.append(f.quantity)
+                fills.isMaker.append(f.isMaker); fills.fee.append(v.scale.double(f.fee)); fills.leg.append(leg)
+            }
+            for o in part.result.orders {
+                orders.orderID.append(Int64(o.id)); orders.submitTime.append(o.submitTime); orders.side.append(o.side.rawValue)
+                orders.type.append(o.type.description); orders.timeInForce.append(o.timeInForce.description)
+                orders.priceTicks.append(o.price); orders.quantityLots.append(o.quantity); orders.filledLots.append(o.executed)
+                orders.status.append(o.status.description); orders.reason.append(o.reason == .none ? "" : o.reason.description)
+                orders.leg.append(leg)
+            }
+            for e in part.result.equity {
+                equity.time.append(e.time); equity.positionLots.append(e.position); equity.midTicks.append(e.markHalfTicks / 2)
+                equity.equity.append(v.scale.double(e.equity)); equity.leg.append(leg)
+            }
         }
-        let record = RunRecord(name: r.name, kind: "backtest", strategy: r.strategy.name, strategyKind: r.strategy.strategyKind.name,
+        if let p = r.portfolio {
+            for e in p.portfolio.equity {
+                equity.time.append(e.time); equity.positionLots.append(0); equity.midTicks.append(0)
+                equity.equity.append(p.portfolio.scale.double(e.equity)); equity.leg.append(-1)
+            }
+        }
+        let events = parts.reduce(0) { $0 + $1.result.exchangeEvents }
+        var record = RunRecord(name: r.name, kind: "backtest", strategy: r.strategy.name, strategyKind: r.strategy.strategyKind.name,
                                parameters: r.strategy.values.map { ($0.name, $0.value.display) } + r.configurationText,
-                               dataset: r.data.name, datasetHash: r.data.dataset.contentHash,
-                               datasetPath: r.data.dataset.sources.first ?? "", symbol: r.data.instrument.symbol,
+                               dataset: parts.map(\.data.name).joined(separator: ","), datasetHash: r.data.dataset.contentHash,
+                               datasetPath: r.data.dataset.sources.first ?? "", symbol: parts.map(\.data.instrument.symbol).joined(separator: ","),
                                tickSize: r.data.instrument.tickSize.description, lotSize: r.data.instrument.lotSize.description,
-                               engineVersion: Session.engineVersion, status: r.status, events: Int64(r.result.exchangeEvents),
+                               engineVersion: Session.engineVersion, status: r.status, events: Int64(events),
                                seed: 0, fills: fills, orders: orders, equity: equity,
                                stats: statisticsRows(r).map { ($0.0, $0.2) })
+        record.instruments = parts.enumerated().map { k, part in
+            let d = part.data
+            return RunRecord.Instrument(name: d.name, dataset: d.name, datasetHash: d.dataset.contentHash, datasetPath: d.dataset.sources.first ?? "",
+                                        symbol: d.instrument.symbol, tickSize: d.instrument.tickSize.description,
+                                        lotSize: d.instrument.lotSize.description,
+                                        currency: r.portfolio?.portfolio.legs[k].currency ?? MultiInstrument.currency(d.instrument),
+                                        fxRate: r.portfolio?.portfolio.legs[k].rate.description ?? "1")
+        }
+        if r.isMulti {
+            for k in r.legs.indices {
+                for row in MultiInstrument.legRows(r, k) { record.legStats.append((Int64(k), row.0, row.2)) }
+            }
+        }
         var stored = record
         stored.sweepKey = r.sweepKey
         stored.sweepIndex = r.sweepIndex.map(Int64.init)
@@ -479,14 +551,21 @@ public enum BacktestCommands {
 
     /// (name, text, value) for every statistic, in the order `stats` shows them.
     static func statisticsRows(_ r: RunObject) -> [(String, String, Double)] {
-        let s = r.statistics, v = r.valuation
+        if let p = r.portfolio { return MultiInstrument.totalRows(r, p) }
+        return statisticsRows(r.statistics, r.result, r.data)
+    }
+
+    /// The statistics of one instrument's result.
+    static func statisticsRows(_ s: RunStatistics, _ result: BacktestResult, _ data: DatasetObject) -> [(String, String, Double)] {
+        let v = result.valuation
+        func quantity(_ lots: Lots) -> String { DecimalLiteral.format(mantissa: lots &* data.instrument.lotSize.mantissa, scale: Int(data.instrument.lotSize.scale)) }
         func m(_ x: Money) -> (String, Double) { (v.scale.format(x), v.scale.double(x)) }
         func d(_ x: Double?, _ digits: Int = 4) -> (String, Double) { x.map { (Format.real($0), $0) } ?? ("", .nan) }
         func ns(_ x: Int64?) -> (String, Double) { x.map { (Format.duration($0), Double($0)) } ?? ("", .nan) }
         var rows: [(String, (String, Double))] = [
             ("pnl_net", m(s.pnl.net)), ("pnl_gross", m(s.pnl.gross)), ("fees", m(s.pnl.fees)),
             ("spread_capture", m(s.pnl.spreadCapture)), ("inventory_pnl", m(s.pnl.inventory)),
-            ("final_position", (r.quantity(r.result.position), r.valuation.lotSize.doubleValue * Double(r.result.position))),
+            ("final_position", (quantity(result.position), v.lotSize.doubleValue * Double(result.position))),
             ("fills", d(Double(s.trades.fills))), ("maker_fills", d(Double(s.trades.makerFills))), ("taker_fills", d(Double(s.trades.takerFills))),
             ("round_trips", d(Double(s.trades.roundTrips))), ("win_rate", d(s.trades.winRate)), ("win_rate_after_fees", d(s.trades.winRateAfterFees)),
             ("profit_factor", d(s.trades.profitFactor)), ("turnover", d(s.trades.turnover)),
@@ -500,13 +579,13 @@ public enum BacktestCommands {
             rows.append(("var\(label)_hist", d(v?.historicalVaR))); rows.append(("cvar\(label)_hist", d(v?.historicalCVaR)))
             rows.append(("var\(label)_param", d(v?.parametricVaR))); rows.append(("cvar\(label)_param", d(v?.parametricCVaR)))
         }
-        rows += [("inventory_mean_abs", d(s.inventory.timeWeightedMeanAbs * r.valuation.lotSize.doubleValue)),
-                 ("inventory_max_abs", (r.quantity(s.inventory.maxAbs), Double(s.inventory.maxAbs) * r.valuation.lotSize.doubleValue)),
+        rows += [("inventory_mean_abs", d(s.inventory.timeWeightedMeanAbs * v.lotSize.doubleValue)),
+                 ("inventory_max_abs", (quantity(s.inventory.maxAbs), Double(s.inventory.maxAbs) * v.lotSize.doubleValue)),
                  ("time_at_limit", d(s.inventory.timeAtLimit)),
                  ("tick_to_order_p50", ns(s.tickToOrder?.p50)), ("tick_to_order_p99", ns(s.tickToOrder?.p99)),
                  ("tick_to_order_p999", ns(s.tickToOrder?.p999)), ("order_rtt_p50", ns(s.orderRoundTrip?.p50)),
                  ("order_rtt_p99", ns(s.orderRoundTrip?.p99)), ("order_rtt_p999", ns(s.orderRoundTrip?.p999)),
-                 ("events", d(Double(r.result.exchangeEvents)))]
+                 ("events", d(Double(result.exchangeEvents)))]
         return rows.map { ($0.0, $0.1.0, $0.1.1) }
     }
 
@@ -515,12 +594,34 @@ public enum BacktestCommands {
         for e in ctx.exprs("runs") {
             if case .list(let items, _) = e { for i in items { runs.append(try run(i, &ctx)) } } else { runs.append(try run(e, &ctx)) }
         }
-        for r in runs where r.statistics.returns.bins < 10 {
-            ctx.session.print("note: \(r.name)'s Sharpe, Sortino and VaR rest on \(r.statistics.returns.bins) P&L bin\(r.statistics.returns.bins == 1 ? "" : "s") of \(Format.duration(r.statistics.binned.binLength)); for short data run the backtest with a smaller bin=, e.g. bin=1m\n", to: .err)
+        for r in runs {
+            let bins = (r.portfolio?.returns ?? r.statistics.returns).bins
+            guard bins < 10 else { continue }
+            ctx.session.print("note: \(r.name)'s Sharpe, Sortino and VaR rest on \(bins) P&L bin\(bins == 1 ? "" : "s") of \(Format.duration(r.statistics.binned.binLength)); for short data run the backtest with a smaller bin=, e.g. bin=1m\n", to: .err)
         }
-        let names = statisticsRows(runs[0]).map(\.0)
+        if !runs.contains(where: \.isMulti) {
+            let names = statisticsRows(runs[0]).map(\.0)
+            var columns = [Column("stat", .text(names))]
+            for r in runs { columns.append(Column(r.name, .text(statisticsRows(r).map(\.1)))) }
+            return .table(Table(columns))
+        }
+        // Multi-instrument runs: a column per instrument (its own currency), then the run's
+        // total in the base currency; rows are the union of the statistics, in order.
+        var parts: [(String, [(String, String, Double)])] = []
+        for r in runs {
+            if r.isMulti {
+                for k in r.legs.indices { parts.append(("\(r.name):\(r.legs[k].data.name)", MultiInstrument.legRows(r, k))) }
+                parts.append((r.name, statisticsRows(r)))
+            } else {
+                parts.append((r.name, statisticsRows(r)))
+            }
+        }
+        var names: [String] = []
+        for (_, rows) in parts { for row in rows where !names.contains(row.0) { names.append(row.0) } }
         var columns = [Column("stat", .text(names))]
-        for r in runs { columns.append(Column(r.name, .text(statisticsRows(r).map(\.1)))) }
+        for (label, rows) in parts {
+            columns.append(Column(label, .text(names.map { n in rows.first { $0.0 == n }?.1 ?? "" })))
+        }
         return .table(Table(columns))
     }
 
@@ -536,12 +637,14 @@ public enum BacktestCommands {
         let runs = allRuns(ws)
         return .table(Table([
             Column("run", .text(runs.map(\.name))), Column("strategy", .text(runs.map { "\($0.strategy.strategyKind.name) \($0.strategy.name)" })),
-            Column("data", .text(runs.map(\.data.name))), Column("status", .text(runs.map(\.status))),
-            Column("fills", .int(runs.map { Int64($0.result.fills.count) })),
-            Column("position", .real(runs.map { Double($0.result.position) * $0.valuation.lotSize.doubleValue })),
-            Column("net", .real(runs.map { $0.valuation.scale.double($0.result.netPnL) })),
-            Column("sharpe", .real(runs.map { $0.statistics.returns.sharpe ?? .nan })),
-            Column("max_dd", .real(runs.map(\.statistics.drawdown.maxValue))),
+            Column("data", .text(runs.map { $0.isMulti ? $0.legs.map(\.data.name).joined(separator: ",") : $0.data.name })),
+            Column("status", .text(runs.map(\.status))),
+            Column("fills", .int(runs.map { r in Int64(r.isMulti ? r.legs.reduce(0) { $0 + $1.result.fills.count } : r.result.fills.count) })),
+            // A multi-instrument run has no single position; its money is the base currency's.
+            Column("position", .real(runs.map { $0.isMulti ? .nan : Double($0.result.position) * $0.valuation.lotSize.doubleValue })),
+            Column("net", .real(runs.map { r in r.portfolio.map { $0.portfolio.scale.double($0.portfolio.total(\.netPnL)) } ?? r.valuation.scale.double(r.result.netPnL) })),
+            Column("sharpe", .real(runs.map { r in (r.portfolio?.returns ?? r.statistics.returns).sharpe ?? .nan })),
+            Column("max_dd", .real(runs.map { r in (r.portfolio?.drawdown ?? r.statistics.drawdown).maxValue })),
         ]))
     }
 
@@ -560,12 +663,25 @@ public enum BacktestCommands {
     }
 
     static func markoutsTable(_ r: RunObject, horizons: [Nanos]) throws(WorkbenchError) -> Value {
-        let m: Markouts = r.data.dataset.withEvents { all in
+        if r.isMulti {
+            // One block of groups per instrument, with an instrument column first.
+            var tables: [Table] = []
+            for leg in r.legs {
+                guard case .table(let t) = markoutsTable(leg.data, leg.result.fills, horizons: horizons) else { continue }
+                tables.append(Table([Column("instrument", .text(Array(repeating: leg.data.name, count: t.rowCount)))] + t.columns))
+            }
+            return .table(MultiInstrument.concatenate(tables))
+        }
+        return markoutsTable(r.data, r.result.fills, horizons: horizons)
+    }
+
+    static func markoutsTable(_ d: DatasetObject, _ fills: ContiguousArray<Fill>, horizons: [Nanos]) -> Value {
+        let m: Markouts = d.dataset.withEvents { all in
             if let order = exchangeOrder(all) {
                 let sorted = order.map { all[$0] }
-                return sorted.withUnsafeBufferPointer { Markouts.compute(fills: r.result.fills, exchangeFeed: $0, base: r.data.dataset.baseTick, horizons: horizons) }
+                return sorted.withUnsafeBufferPointer { Markouts.compute(fills: fills, exchangeFeed: $0, base: d.dataset.baseTick, horizons: horizons) }
             }
-            return Markouts.compute(fills: r.result.fills, exchangeFeed: all, base: r.data.dataset.baseTick, horizons: horizons)
+            return Markouts.compute(fills: fills, exchangeFeed: all, base: d.dataset.baseTick, horizons: horizons)
         }
         let g = m.groups
         func group(_ x: Markouts.Group) -> String {
@@ -583,19 +699,31 @@ public enum BacktestCommands {
     // MARK: - Table views of runs: fills(r1), orders(r1), equity(r1)
 
     static func fills(_ r: RunObject) -> Table {
-        let f = r.result.fills, d = r.data
+        if r.isMulti { return MultiInstrument.table("fills", r, only: nil) }
+        return fills(r.result, r.data)
+    }
+
+    /// One instrument's fills.
+    static func fills(_ result: BacktestResult, _ d: DatasetObject) -> Table {
+        let f = result.fills
         return Table([
             Column("ts", .timestamp(f.map(\.exchangeTime), zone: d.zone)), Column("local_ts", .timestamp(f.map(\.localTime), zone: d.zone)),
             Column("order_id", .int(f.map { Int64($0.orderID) })), Column("side", .text(f.map { $0.side == .buy ? "buy" : "sell" })),
             Column("px", .decimal(f.map { d.priceMantissa($0.price) }, scale: d.priceScale)),
             Column("qty", .decimal(f.map { d.quantityMantissa($0.quantity) }, scale: d.quantityScale)),
-            Column("maker", .bool(f.map(\.isMaker))), Column("fee", .real(f.map { r.valuation.scale.double($0.fee) })),
+            Column("maker", .bool(f.map(\.isMaker))), Column("fee", .real(f.map { result.valuation.scale.double($0.fee) })),
             Column("position", .decimal(f.map { d.quantityMantissa($0.positionAfter) }, scale: d.quantityScale)),
         ])
     }
 
     static func orders(_ r: RunObject) -> Table {
-        let o = r.result.orders, d = r.data
+        if r.isMulti { return MultiInstrument.table("orders", r, only: nil) }
+        return orders(r.result, r.data)
+    }
+
+    /// One instrument's orders.
+    static func orders(_ result: BacktestResult, _ d: DatasetObject) -> Table {
+        let o = result.orders
         return Table([
             Column("submitted", .timestamp(o.map(\.submitTime), zone: d.zone)), Column("order_id", .int(o.map { Int64($0.id) })),
             Column("side", .text(o.map { $0.side == .buy ? "buy" : "sell" })), Column("type", .text(o.map(\.type.description))),
@@ -608,14 +736,20 @@ public enum BacktestCommands {
     }
 
     static func equity(_ r: RunObject) -> Table {
-        let e = r.result.equity, d = r.data
+        if r.isMulti { return MultiInstrument.table("equity", r, only: nil) }
+        return equity(r.result, r.data)
+    }
+
+    /// One instrument's equity.
+    static func equity(_ result: BacktestResult, _ d: DatasetObject) -> Table {
+        let e = result.equity
         return Table([
             Column("ts", .timestamp(e.map(\.time), zone: d.zone)),
             Column("position", .decimal(e.map { d.quantityMantissa($0.position) }, scale: d.quantityScale)),
             // No mid before the book has both sides.
             Column("mid", .real(e.map { $0.markHalfTicks == 0 ? .nan : Double($0.markHalfTicks) / 2 * d.instrument.tickSize.doubleValue })),
-            Column("equity", .real(e.map { r.valuation.scale.double($0.equity) })),
-            Column("fees", .real(e.map { r.valuation.scale.double($0.fees) })),
+            Column("equity", .real(e.map { result.valuation.scale.double($0.equity) })),
+            Column("fees", .real(e.map { result.valuation.scale.double($0.fees) })),
         ])
     }
 }

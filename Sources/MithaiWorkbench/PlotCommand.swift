@@ -159,16 +159,30 @@ enum PlotCommand {
         case "pnl":
             var series: [Series] = []
             for (i, r) in runs.enumerated() {
+                if let p = r.portfolio?.portfolio {
+                    // Several instruments: each in the base currency, then the total.
+                    for (k, leg) in r.legs.enumerated() {
+                        let e = leg.result.equity
+                        series.append(Series(name: "\(runs.count > 1 ? r.name + ":" : "")\(leg.data.name)", style: .line,
+                                             columns: [e.map { seconds($0.time, zone) }, e.map { p.scale.double(p.toBase($0.equity, leg: k)) }],
+                                             colorIndex: series.count))
+                    }
+                    series.append(Series(name: runs.count > 1 ? r.name : "total", style: .line,
+                                         columns: [p.equity.map { seconds($0.time, zone) }, p.equity.map { p.scale.double($0.equity) }], colorIndex: series.count))
+                    continue
+                }
                 let e = r.result.equity
                 series.append(Series(name: runs.count > 1 ? r.name : "equity", style: .line,
                                      columns: [e.map { seconds($0.time, zone) }, e.map { r.valuation.scale.double($0.equity) }], colorIndex: i))
             }
-            var panels = [Panel(yLabel: "P&L (\(first.data.instrument.currency))", xIsTime: true, series: series, weight: 3)]
+            let currency = first.portfolio?.portfolio.base ?? first.data.instrument.currency
+            var panels = [Panel(yLabel: "P&L (\(currency))", xIsTime: true, series: series, weight: 3)]
             if runs.count == 1 {
-                let e = first.result.equity
+                let base = first.portfolio?.portfolio
+                let e = base?.equity ?? first.result.equity
                 var peak = -Double.infinity
                 let dd = e.map { p -> Double in
-                    let v = first.valuation.scale.double(p.equity)
+                    let v = base?.scale.double(p.equity) ?? first.valuation.scale.double(p.equity)
                     peak = max(peak, v)
                     return v - peak
                 }
@@ -177,12 +191,19 @@ enum PlotCommand {
             }
             return try draw(panels, kind: "pnl", title: "P&L " + runs.map(\.name).joined(separator: " "), ctx: &ctx)
         case "inventory":
-            let series = runs.enumerated().map { i, r in
-                Series(name: runs.count > 1 ? r.name : "position", style: .step,
-                       columns: [r.result.equity.map { seconds($0.time, zone) },
-                                 r.result.equity.map { Double($0.position) * r.data.instrument.lotSize.doubleValue }], colorIndex: i)
+            var series: [Series] = []
+            for r in runs {
+                // A multi-instrument run: one step line per instrument, each in its own units.
+                let legs = r.isMulti ? r.legs.map { ($0.data, $0.result) } : [(r.data, r.result)]
+                for (d, result) in legs {
+                    series.append(Series(name: r.isMulti ? "\(runs.count > 1 ? r.name + ":" : "")\(d.name)" : runs.count > 1 ? r.name : "position",
+                                         style: .step,
+                                         columns: [result.equity.map { seconds($0.time, zone) },
+                                                   result.equity.map { Double($0.position) * d.instrument.lotSize.doubleValue }],
+                                         colorIndex: series.count))
+                }
             }
-            return try draw([Panel(yLabel: "position (\(first.data.instrument.symbol))", xIsTime: true, series: series)],
+            return try draw([Panel(yLabel: first.isMulti ? "position" : "position (\(first.data.instrument.symbol))", xIsTime: true, series: series)],
                             kind: "inventory", title: "inventory " + runs.map(\.name).joined(separator: " "), ctx: &ctx)
         case "fills":
             let e = first.result.equity, tick = first.data.instrument.tickSize.doubleValue

@@ -25,11 +25,21 @@ enum TableFunctions {
         }
         var evaluator = Evaluator(session: session)
         if ["fills", "orders", "equity"].contains(name) {
-            guard args.count == 1 else { throw .at(nameRange, "\(name) takes one run: \(name)(r1)") }
+            guard args.count <= 2 else { throw .at(nameRange, "\(name) takes one run and optionally one of its instruments: \(name)(r1) or \(name)(r1, btc)") }
             if case .name(let n, let r) = first.value, ws[n] == nil {
                 throw .at(r, "no run named '\(n)'", suggestions: Suggest.names(for: n, among: BacktestCommands.allRuns(ws).map(\.name)))
             }
             let run = try BacktestCommands.runObject(try evaluator.evaluate(first.value, in: &ws), range: first.range, ws: ws)
+            if args.count == 2 {
+                // One instrument of a multi-instrument run: fills(r1, btc).
+                let a = args[1]
+                let names = run.isMulti ? run.legs.map(\.data.name) + (name == "equity" ? ["total"] : []) : [run.data.name]
+                guard a.label == nil, case .name(let n, _) = a.value, names.contains(n) else {
+                    throw .at(a.range, "\(run.name) trades \(names.joined(separator: ", ")): \(name)(\(run.name), \(names[0]))",
+                              suggestions: { if case .name(let n, _) = a.value { Suggest.names(for: n, among: names) } else { [] } }())
+                }
+                if run.isMulti { return .table(MultiInstrument.table(name, run, only: n)) }
+            }
             return .table(name == "fills" ? BacktestCommands.fills(run) : name == "orders" ? BacktestCommands.orders(run) : BacktestCommands.equity(run))
         }
         if case .name(let n, let r) = first.value, ws[n] == nil {
