@@ -138,7 +138,7 @@ import Testing
         // The total equity curve ends at the converted final equities of both legs.
         let last = try #require(p.equity.last)
         #expect(last.equity == p.toBase(m.results[0].equity.last!.equity, leg: 0) + p.toBase(m.results[1].equity.last!.equity, leg: 1))
-        #expect(last.fills == Int32(m.results[0].fills.count + m.results[1].fills.count))
+        #expect(last.fills == m.results[0].equity.last!.fills + m.results[1].equity.last!.fills)
         // Exposure: position × mid, long positive, converted.
         let e0 = p.exposure(leg: 0)
         #expect(e0 == m.results[0].valuation.mark(position: m.results[0].position, halfTicks: m.results[0].finalMarkHalfTicks))
