@@ -250,8 +250,22 @@ public enum BacktestCommands {
         guard step > 0 else { throw .at(range, "\(s.name).step must be at least 1 tick") }
         let qty = try lots("qty")
         guard qty > 0 else { throw .at(range, "\(s.name).qty must be positive") }
+        let (adverse, sizing) = sharedPieces(s)
         return GridParameters(levels: Int(number("levels").integer ?? 20), gridIntervalTicks: step, halfSpreadTicks: try ticks("half_spread"),
-                              orderQuantity: qty, maxPosition: try lots("max_position"), skew: skewExact, decisionInterval: interval)
+                              orderQuantity: qty, maxPosition: try lots("max_position"), skew: skewExact, decisionInterval: interval,
+                              adverseSelection: adverse, sizing: sizing)
+    }
+
+    /// The adverse-selection guard (`guard=off|widen|pull`) and volatility sizing
+    /// (`sizing=off|ewma|garch`) every strategy kind accepts, with the same parameters.
+    static func sharedPieces(_ s: StrategyObject) -> (AdverseSelectionParameters?, VolatilitySizingParameters?) {
+        func word(_ n: String) -> String { if case .string(let w) = s.value(n) { w } else { "off" } }
+        let guardMode = word("guard")
+        let adverse: AdverseSelectionParameters? = guardMode == "off" ? nil : AdverseSelectionParameters(pull: guardMode == "pull")
+        let sizingMode = word("sizing")
+        let sizing: VolatilitySizingParameters? = sizingMode == "off" ? nil
+            : VolatilitySizingParameters(model: sizingMode == "garch" ? .garch(omega: 0.000001, alpha: 0.1, beta: 0.85) : .ewma(halfLife: 100))
+        return (adverse, sizing)
     }
 
     /// Everything a run needs besides the strategy's parameters, parsed once (a sweep shares it).
@@ -425,11 +439,7 @@ public enum BacktestCommands {
         let maxPosition = try lots("max_position")
         let inventory = InventoryParameters(maxPosition: maxPosition, maxNotional: number("max_notional"),
                                             skewTicksPerLot: number("skew") * lot.doubleValue, reduceOnlyOverLimit: true)
-        let guardMode = word("guard")
-        let adverse: AdverseSelectionParameters? = guardMode == "off" ? nil : AdverseSelectionParameters(pull: guardMode == "pull")
-        let sizingMode = word("sizing")
-        let sizing: VolatilitySizingParameters? = sizingMode == "off" ? nil
-            : VolatilitySizingParameters(model: sizingMode == "garch" ? .garch(omega: 0.000001, alpha: 0.1, beta: 0.85) : .ewma(halfLife: 100))
+        let (adverse, sizing) = sharedPieces(s)
         let reference: ReferencePrice = word("reference") == "microprice" ? .microprice : .mid
         let requote = Int64(number("requote"))
         let interval = duration("interval")

@@ -9,6 +9,9 @@ public struct StrategyParameter: Sendable {
     public var defaultValue: Value
     public var unit: String
     public var summary: String
+    /// Shown in the strategy's summary only when set to something else than its default
+    /// (parameters added after runs were recorded, so those runs' digests stay valid).
+    public var quietAtDefault = false
 }
 
 /// A strategy kind the engine implements, with its model reference.
@@ -40,7 +43,11 @@ public final class StrategyObject: WorkspaceObject {
     public func value(_ name: String) -> Value? { values.first { $0.name == name }?.value }
 
     public var summary: String {
-        "strategy \(name) = \(strategyKind.name) " + values.map { "\($0.name)=\($0.value.display)" }.joined(separator: " ")
+        let shown = values.filter { v in
+            guard let p = strategyKind.parameter(v.name), p.quietAtDefault else { return true }
+            return v.value.canonical != p.defaultValue.canonical
+        }
+        return "strategy \(name) = \(strategyKind.name) " + shown.map { "\($0.name)=\($0.value.display)" }.joined(separator: " ")
     }
     public var display: String { summary }
     public var canonical: String { summary }
@@ -67,6 +74,12 @@ public enum Strategies {
                               summary: "shifts the grid against the position: mid - skew × position"),
             StrategyParameter(name: "interval", aliases: ["decision_interval"], defaultValue: .duration(100_000_000), unit: "",
                               summary: "time between decisions (t0 + k × interval, t0 the first event's local time)"),
+            StrategyParameter(name: "guard", aliases: [], defaultValue: .string("off"), unit: "off|widen|pull",
+                              summary: "adverse-selection guard: widen or pull a side on order-flow imbalance, trade bursts, bad markouts",
+                              quietAtDefault: true),
+            StrategyParameter(name: "sizing", aliases: [], defaultValue: .string("off"), unit: "off|ewma|garch",
+                              summary: "volatility-clustering sizing: smaller orders and a wider half spread when volatility is high",
+                              quietAtDefault: true),
         ])
 
     static func common(qty: Value = .number(.decimal(1, scale: 1)), maxPosition: Value = .number(Number(5))) -> [StrategyParameter] {

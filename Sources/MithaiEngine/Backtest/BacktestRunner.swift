@@ -146,7 +146,9 @@ public enum BacktestRunner {
     {
         var c = configuration
         c.settings.decisionInterval = parameters.decisionInterval
-        var grid = GridMarketMaker(parameters: parameters, tickSize: c.tickSize, lotSize: c.lotSize)
+        // The guard's burst detector reads the trade tape (built only when the guard is on).
+        let tape = parameters.adverseSelection != nil ? TradeTape(events: localFeed, base: base) : .empty
+        var grid = GridMarketMaker(parameters: parameters, tickSize: c.tickSize, lotSize: c.lotSize, trades: tape)
         let r = run(c, strategy: &grid, base: base, exchangeFeed: exchangeFeed, localFeed: localFeed,
                     checkEvery: checkEvery, shouldContinue: shouldContinue)
         return GridRun(result: r, parameters: parameters, submittedBuys: grid.submittedBuys,

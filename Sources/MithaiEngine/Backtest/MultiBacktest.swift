@@ -158,7 +158,8 @@ extension BacktestRunner {
         c.settings.decisionInterval = strategy.decisionInterval
         switch strategy {
         case .grid(let p):
-            return lane(c, GridMarketMaker(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize), base, exchangeFeed, localFeed)
+            let tape = p.adverseSelection != nil ? TradeTape(events: localFeed, base: base) : .empty
+            return lane(c, GridMarketMaker(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize, trades: tape), base, exchangeFeed, localFeed)
         case .marketMaker(let model):
             let tape = TradeTape(events: localFeed, base: base)
             switch model {

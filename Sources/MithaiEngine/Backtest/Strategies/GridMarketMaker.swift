@@ -23,12 +23,21 @@ public struct GridParameters: Sendable, Equatable {
     public var decisionInterval: Nanos
     /// How prices are computed; see `GridArithmetic`.
     public var arithmetic: GridArithmetic
+    /// The shared adverse-selection guard (docs/STRATEGIES.md): a guarded side's half spread
+    /// grows by `widenTicks`, or the side is pulled. nil = off (the reference grid).
+    public var adverseSelection: AdverseSelectionParameters?
+    /// The shared volatility-clustering sizing: the half spread × `spreadScale` (rounded up to
+    /// a whole tick), each new order's size × `sizeScale`. nil = off.
+    public var sizing: VolatilitySizingParameters?
 
     public init(levels: Int = 20, gridIntervalTicks: Int64 = 10, halfSpreadTicks: Int64 = 20, orderQuantity: Lots = 100,
                 maxPosition: Lots = 5000, skew: ExactDecimal = .zero, capAtTouch: Bool = false,
                 timeInForce: TimeInForce = .gtx, decisionInterval: Nanos = 100 * Time.millisecond,
-                arithmetic: GridArithmetic = .exact)
+                arithmetic: GridArithmetic = .exact, adverseSelection: AdverseSelectionParameters? = nil,
+                sizing: VolatilitySizingParameters? = nil)
     {
+        self.adverseSelection = adverseSelection
+        self.sizing = sizing
         precondition(levels >= 0 && gridIntervalTicks > 0 && orderQuantity > 0 && maxPosition >= 0,
                      "invalid grid parameters")
         self.levels = levels
@@ -85,8 +94,25 @@ public struct GridMarketMaker: Strategy {
     private var wantBids: ContiguousArray<Ticks> = []
     private var wantAsks: ContiguousArray<Ticks> = []
     private var stale: ContiguousArray<OrderID> = []
+    /// The shared guard and sizing (nil when off), and the trade tape the guard's burst
+    /// detector reads.
+    public private(set) var guardian: AdverseSelectionGuard?
+    public private(set) var volatilitySizing: VolatilitySizing?
+    private var tape: TradeTape
+    /// This decision's half spreads (ticks), pulled sides and order size.
+    private var bidHalf: Int64 = 0, askHalf: Int64 = 0
+    private var pullBids = false, pullAsks = false
+    private var quantity: Lots = 0
 
-    public init(parameters: GridParameters, tickSize: ExactDecimal, lotSize: ExactDecimal) {
+    /// - Parameter trades: market trades for the guard's burst detection (`TradeTape(events:
+    ///   localFeed, base:)`); only read when `parameters.adverseSelection` is set.
+    public init(parameters: GridParameters, tickSize: ExactDecimal, lotSize: ExactDecimal, trades: TradeTape = .empty) {
+        guardian = parameters.adverseSelection.map(AdverseSelectionGuard.init)
+        volatilitySizing = parameters.sizing.map(VolatilitySizing.init)
+        tape = trades
+        bidHalf = parameters.halfSpreadTicks
+        askHalf = parameters.halfSpreadTicks
+        quantity = parameters.orderQuantity
         self.parameters = parameters
         self.tickSize = tickSize
         self.lotSize = lotSize
@@ -99,12 +125,38 @@ public struct GridMarketMaker: Strategy {
     public mutating func didFill(_ fill: Fill) {
         let size = Double(fill.quantity) * lotDouble
         if fill.side == .buy { floatPosition += size } else { floatPosition -= size }
+        guardian?.observe(fill)
+    }
+
+    /// Half spreads, pulled sides and size for this decision from the guard and the sizing
+    /// (exactly the parameters' values when both are off).
+    private mutating func adjust(_ trader: Trader) {
+        if guardian != nil { while let t = tape.next(upTo: trader.time) { guardian!.observe(t) } }
+        guard let mid2 = trader.midHalfTicks else { return }
+        let mid = Double(mid2) / 2
+        var half = parameters.halfSpreadTicks
+        if volatilitySizing != nil {
+            volatilitySizing!.update(mid: mid, time: trader.time)
+            half = Int64((Double(half) * volatilitySizing!.spreadScale).rounded(.up))
+            quantity = volatilitySizing!.scaled(parameters.orderQuantity)
+        }
+        bidHalf = half
+        askHalf = half
+        if guardian != nil {
+            let a = guardian!.evaluate(time: trader.time, mid: mid, bidQuantity: trader.book.bestBidQuantity,
+                                       askQuantity: trader.book.bestAskQuantity)
+            bidHalf += a.widenBid
+            askHalf += a.widenAsk
+            pullBids = a.pullBid
+            pullAsks = a.pullAsk
+        }
     }
 
     public mutating func decide(_ trader: inout Trader) {
         trader.clearInactiveOrders()
         wantBids.removeAll(keepingCapacity: true)
         wantAsks.removeAll(keepingCapacity: true)
+        if guardian != nil || volatilitySizing != nil { adjust(trader) }
         switch parameters.arithmetic {
         case .exact: gridExact(trader)
         case .hftbacktestFloat: gridFloat(trader)
@@ -125,12 +177,12 @@ public struct GridMarketMaker: Strategy {
         }
         // Post the missing ones.
         for p in wantBids where !trader.orders.contains(OrderID(bitPattern: p)) {
-            trader.submit(.limit(id: OrderID(bitPattern: p), side: .buy, price: p, quantity: parameters.orderQuantity,
+            trader.submit(.limit(id: OrderID(bitPattern: p), side: .buy, price: p, quantity: quantity,
                                  timeInForce: parameters.timeInForce))
             submittedBuys += 1
         }
         for p in wantAsks where !trader.orders.contains(OrderID(bitPattern: p)) {
-            trader.submit(.limit(id: OrderID(bitPattern: p), side: .sell, price: p, quantity: parameters.orderQuantity,
+            trader.submit(.limit(id: OrderID(bitPattern: p), side: .sell, price: p, quantity: quantity,
                                  timeInForce: parameters.timeInForce))
             submittedSells += 1
         }
@@ -146,8 +198,8 @@ public struct GridMarketMaker: Strategy {
         let tenS = Int128(ExactDecimal.powerOfTen(min(18, s)))
         let d = 2 * tenS
         let n = Int128(mid2) * tenS - 2 * Int128(p.skew.mantissa) * Int128(position) * Int128(lotSize.mantissa)
-        var bidNum = n - Int128(p.halfSpreadTicks) * d
-        var askNum = n + Int128(p.halfSpreadTicks) * d
+        var bidNum = n - Int128(bidHalf) * d
+        var askNum = n + Int128(askHalf) * d
         if p.capAtTouch {
             bidNum = min(bidNum, Int128(trader.bestBid) * d)
             askNum = max(askNum, Int128(trader.bestAsk) * d)
@@ -155,10 +207,10 @@ public struct GridMarketMaker: Strategy {
         let step = Int128(p.gridIntervalTicks) * d
         let topBid = Ticks(floorDivide(bidNum, step)) * p.gridIntervalTicks
         let topAsk = Ticks(ceilDivide(askNum, step)) * p.gridIntervalTicks
-        if position < p.maxPosition {
+        if position < p.maxPosition && !pullBids {
             for k in 0..<p.levels { wantBids.append(topBid - Ticks(k) * p.gridIntervalTicks) }
         }
-        if position > -p.maxPosition {
+        if position > -p.maxPosition && !pullAsks {
             for k in 0..<p.levels { wantAsks.append(topAsk + Ticks(k) * p.gridIntervalTicks) }
         }
     }
@@ -172,10 +224,9 @@ public struct GridMarketMaker: Strategy {
         let pos = floatPosition
         let mid = (bestBid + bestAsk) / 2.0
         let step = tick * Double(p.gridIntervalTicks)
-        let half = tick * Double(p.halfSpreadTicks)
         let reservation = p.skew == .zero ? mid : mid - p.skew.doubleValue * tick * pos
-        var bid = reservation - half
-        var ask = reservation + half
+        var bid = reservation - tick * Double(bidHalf)
+        var ask = reservation + tick * Double(askHalf)
         if p.capAtTouch {
             bid = bid.isNaN || bestBid.isNaN ? .nan : Swift.min(bid, bestBid)
             ask = ask.isNaN || bestAsk.isNaN ? .nan : Swift.max(ask, bestAsk)
@@ -183,14 +234,14 @@ public struct GridMarketMaker: Strategy {
         let topBid = (bid / step).rounded(.down) * step
         let topAsk = (ask / step).rounded(.up) * step
         let maxPos = Double(p.maxPosition) * lotDouble
-        if pos < maxPos && topBid.isFinite {
+        if pos < maxPos && topBid.isFinite && !pullBids {
             var px = topBid
             for _ in 0..<p.levels {
                 wantBids.append(Ticks((px / tick).rounded(.toNearestOrEven)))
                 px -= step
             }
         }
-        if pos > -maxPos && topAsk.isFinite {
+        if pos > -maxPos && topAsk.isFinite && !pullAsks {
             var px = topAsk
             for _ in 0..<p.levels {
                 wantAsks.append(Ticks((px / tick).rounded(.toNearestOrEven)))
