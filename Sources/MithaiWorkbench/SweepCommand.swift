@@ -130,9 +130,11 @@ enum SweepCommand {
         }
         let names = assigned
         // The sweep's identity: strategy, grid, data and settings. Shards of one sweep share it.
+        // Several instruments (`on a, b`): every dataset, its window and fees, and the FX rates.
+        let legs = setup.others.map { "\($0.data.dataset.contentHash)|\($0.window)|\($0.maker)|\($0.taker)" } + (setup.fx.map { [$0.description] } ?? [])
         let key = Session.digest(of: .string(([base.summary, setup.data.dataset.contentHash, setup.latencyText, setup.queue.description,
                                                setup.fill, setup.maker.description, setup.taker.description, String(setup.fifo),
-                                               "\(setup.window)"] + dimensions.map { "\($0.name)=\($0.values.map(\.canonical))" })
+                                               "\(setup.window)"] + legs + dimensions.map { "\($0.name)=\($0.values.map(\.canonical))" })
                                                .joined(separator: "|")))
         // With --shard I/N, only grid positions k with k mod N = I - 1 run here.
         let selected = strategies.indices.filter { k in ctx.session.options.shard.map { k % $0.count == $0.index - 1 } ?? true }
@@ -142,7 +144,7 @@ enum SweepCommand {
         let next = NSLock()
         nonisolated(unsafe) var cursor = 0
         let total = selected.count
-        let label = "sweep \(base.name) on \(setup.data.name)"
+        let label = "sweep \(base.name) on \(([setup.data] + setup.others.map(\.data)).map(\.name).joined(separator: ", "))"
         DispatchQueue.concurrentPerform(iterations: jobs) { _ in
             while true {
                 next.lock()
