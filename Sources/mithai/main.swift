@@ -17,7 +17,7 @@ struct Mithai: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print one JSON line (compare with ../shared/bench).",
-        subcommands: [Replay.self, Grid.self])
+        subcommands: [Replay.self, Grid.self, Strategy.self])
 
     struct Grid: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -35,6 +35,27 @@ struct Bench: ParsableCommand {
         func run() throws {
             let code = Benchmarks.grid(path: file, tick: tick, lot: lot, format: format, queue: queue, latency: latency,
                                        fill: fill, cache: !noCache, exactGrid: exactGrid)
+            if code != 0 { throw ArgumentParser.ExitCode(code) }
+        }
+    }
+
+    struct Strategy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Runs one market-making strategy (grid, spread, as, glft) at its defaults with the bench configuration; prints its speed.")
+        @Argument(help: "grid, spread, as or glft.") var kind: String
+        @Argument(help: "Any supported file: hftbacktest .npz, the bench CSV, a Binance capture, ...") var file: String
+        @Option(help: "Tick size (price step).") var tick: String?
+        @Option(help: "Lot size (quantity step).") var lot: String?
+        @Option(help: "Input format (detected when omitted).") var format: String?
+        @Option(help: "Run this many times and report the median.") var repeats: Int = 1
+        @Option(help: "Run the file as this many instruments in one multi-instrument run.") var instruments: Int = 1
+        @Option(name: .customLong("guard"), help: "Adverse-selection guard: off (default), widen, pull.") var guardMode: String?
+        @Option(name: .customLong("sizing"), help: "Volatility sizing: off (default), ewma, garch.") var sizingMode: String?
+        @Flag(help: "Do not use or write the binary cache.") var noCache = false
+
+        func run() throws {
+            let code = Benchmarks.strategy(kind: kind, path: file, tick: tick, lot: lot, format: format, repeats: repeats,
+                                           instruments: instruments, guardMode: guardMode, sizingMode: sizingMode, cache: !noCache)
             if code != 0 { throw ArgumentParser.ExitCode(code) }
         }
     }
