@@ -86,7 +86,8 @@ public enum BacktestCommands {
                     summary: "runs a strategy on a dataset through the exchange simulator; makes a run r1, r2, ...",
                     parameters: [
                         Parameter("strategy", .positional, .object("strategy"), required: true, "the strategy (see `strategy`)"),
-                        Parameter("data", .keyword("on"), .object("dataset"), required: true, "the dataset"),
+                        Parameter("data", .keyword("on"), .object("dataset"), required: true,
+                                  "the dataset, or several (on perp, spot): one strategy instance per instrument on one clock"),
                         Parameter("from", .option, .time, default: "the start", "first local time to trade"),
                         Parameter("to", .option, .time, default: "the end", "last local time"),
                         Parameter("latency", .option, .value, default: "10ms",
@@ -100,7 +101,7 @@ public enum BacktestCommands {
                         Parameter("seed", .option, .integer, default: "0", "seed for random models (recorded with the run)"),
                     ],
                     examples: ["strategy mm = grid\nbacktest mm on btc maker=-0.5bp taker=7bp", "backtest mm on btc latency=5ms,8ms queue=power:3 fill=partial"],
-                    details: "Ctrl-C stops the run and keeps what ran (status cancelled). Each run is stored in the session database with its parameters, the dataset's hash, fills, orders, equity and statistics, in one transaction.",
+                    details: "Ctrl-C stops the run and keeps what ran (status cancelled). Each run is stored in the session database with its parameters, the dataset's hash, fills, orders, equity and statistics, in one transaction. With several datasets (on perp, spot) the strategy runs on each instrument with the same parameters (in that instrument's ticks and lots), its own book, queue, latency, fees and limits, all on one decision clock; the run keeps every instrument's fills, orders and equity, `stats` shows each instrument in its own currency and the total in the base currency set with `fx` (docs/BACKTEST.md).",
                     handler: { ctx in try backtest(&ctx) }),
         CommandSpec("runs", category: "backtests", summary: "lists the runs of this session",
                     examples: ["runs", "runs | sort net desc"], handler: { ctx in runsTable(ctx.workspace) }),

@@ -257,7 +257,10 @@ enum MultiInstrument {
 
     static func summary(_ r: RunObject, _ p: PortfolioView) -> String {
         let fills = r.legs.reduce(0) { $0 + $1.result.fills.count }
-        let parts = r.legs.map { "\($0.data.name) \($0.result.valuation.scale.format($0.result.netPnL))" }.joined(separator: ", ")
+        let parts = r.legs.indices.map { k in
+            let leg = r.legs[k]
+            return "\(leg.data.name) \(leg.result.valuation.scale.format(leg.result.netPnL)) \(p.portfolio.legs[k].currency)".trimmingCharacters(in: .whitespaces)
+        }.joined(separator: ", ")
         return "run \(r.name): \(r.strategy.strategyKind.name) \(r.strategy.name) on \(r.legs.map(\.data.name).joined(separator: ", ")), \(Renderer.grouped(fills)) fills, net \(money(p, p.portfolio.total(\.netPnL))) (\(parts))\(r.status == "complete" ? "" : " (\(r.status))")"
     }
 

@@ -10,7 +10,7 @@ enum SweepCommand {
         summary: "runs a strategy over a grid of parameter values on all cores; returns one row per run",
         parameters: [
             Parameter("strategy", .positional, .object("strategy"), required: true, "the strategy whose parameters vary"),
-            Parameter("data", .keyword("on"), .object("dataset"), required: true, "the dataset"),
+            Parameter("data", .keyword("on"), .object("dataset"), required: true, "the dataset, or several (on perp, spot): each run is a multi-instrument run"),
             Parameter("jobs", .option, .integer, default: "the number of cores", "runs at once"),
         ] + BacktestCommands.specs[0].parameters.filter { $0.form == .option },
         examples: ["strategy mm = grid\nsweep mm on btc half_spread=10,20,40 levels=5,10 | sort pnl_net desc",

@@ -13,9 +13,9 @@ enum TableFunctions {
         "depth": "the L2 ladder at a time: depth(DATA, at=TIME, levels=N)",
         "events": "every event: ts, local_ts, kind, side, px, qty, order_id",
         "bars": "OHLCV bars: ts, open, high, low, close, volume",
-        "fills": "a run's fills: ts, local_ts, order_id, side, px, qty, maker, fee, position",
-        "orders": "a run's orders: submitted, order_id, side, type, tif, px, qty, filled, status, reason",
-        "equity": "a run's equity curve: ts, position, mid, equity, fees",
+        "fills": "a run's fills: ts, local_ts, order_id, side, px, qty, maker, fee, position (several instruments: an instrument column first; fills(r1, perp) keeps one)",
+        "orders": "a run's orders: submitted, order_id, side, type, tif, px, qty, filled, status, reason (instrument first for several; orders(r1, perp))",
+        "equity": "a run's equity curve: ts, position, mid, equity, fees (several instruments: instrument, currency, equity_base and the total's rows; equity(r1, total))",
     ]
 
     static func call(_ name: String, nameRange: SourceRange, args: [Argument], session: Session,
