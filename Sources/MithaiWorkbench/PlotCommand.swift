@@ -214,10 +214,11 @@ enum PlotCommand {
                 mid,
                 Series(name: "buys", style: .scatter, columns: [buys.map { seconds($0.exchangeTime, zone) }, buys.map { Double($0.price) * tick }], colorIndex: 2),
                 Series(name: "sells", style: .scatter, columns: [sells.map { seconds($0.exchangeTime, zone) }, sells.map { Double($0.price) * tick }], colorIndex: 4),
-            ])], kind: "fills", title: "fills of \(first.name) on the mid", ctx: &ctx)
+            ])], kind: "fills", title: "fills of \(first.name)\(first.isMulti ? " (\(first.data.name), its first instrument)" : "") on the mid", ctx: &ctx)
         case "markouts":
-            guard case .table(let table) = try BacktestCommands.markoutsTable(
-                first, horizons: [100 * Time.millisecond, Time.second, 10 * Time.second, 60 * Time.second]) else {
+            // A multi-instrument run: its first instrument (markouts are in that instrument's ticks).
+            guard case .table(let table) = BacktestCommands.markoutsTable(
+                first.data, first.result.fills, horizons: [100 * Time.millisecond, Time.second, 10 * Time.second, 60 * Time.second]) else {
                 throw .internal("markouts")
             }
             guard case .text(let groups) = table.column(named: "group")!.data, case .real(let h) = table.column(named: "horizon_s")!.data,
