@@ -78,9 +78,12 @@ import Testing
             Self.expectSame(m.results[0], Self.single(a, s, origin: nil), "\(name) first instrument")
             Self.expectSame(m.results[1], Self.single(b, s, origin: t0), "\(name) second instrument, origin t0")
             #expect(!m.results[0].fills.isEmpty && !m.results[1].fills.isEmpty, "\(name) trades on both")
-            // Alone, the second instrument decides on its own grid: a different run.
+            // The lane starts at the last common grid point before its data; alone, the
+            // instrument's clock starts at its first event: a grid shifted by 34.567 ms.
+            #expect(m.results[1].startTime == t0 + shift / Self.interval * Self.interval)
             let alone = Self.single(b, s, origin: nil)
-            #expect(alone.startTime == m.results[1].startTime + shift)
+            #expect(alone.startTime == t0 + shift)
+            #expect(alone.fills != m.results[1].fills, "\(name): a shifted grid trades differently")
         }
     }
 
@@ -94,6 +97,21 @@ import Testing
             Self.expectSame(m.results[0], ra, name)
             Self.expectSame(m.results[1], rb, name)
             #expect(m.steps == max(ra.steps, rb.steps))
+        }
+    }
+
+    @Test("starts a whole number of intervals apart (700 ms, 3 days): the lanes are the single runs, and a gap costs no decisions")
+    func startsOnTheGrid() {
+        let a = StrategyFixture.tiny
+        for shift in [700 * Time.millisecond, 3 * Time.day] {
+            let b = Self.shifted(a, by: shift, ticks: 4)
+            let s = Self.strategies[0].1
+            let m = Self.multi([a, b], s)
+            let ra = Self.single(a, s, origin: nil), rb = Self.single(b, s, origin: nil)
+            Self.expectSame(m.results[0], ra, "first")
+            Self.expectSame(m.results[1], rb, "second, \(shift) ns later")
+            // The clock steps only where some lane runs (no 3 days of empty decisions).
+            #expect(m.steps <= ra.steps + rb.steps)
         }
     }
 

@@ -23,10 +23,12 @@ public struct BacktestSettings: Sendable, Equatable {
     /// Let one book serve both sides when the feed allows it (see `Backtest`, shared-book
     /// mode); false keeps a second replica for the strategy. Results are identical.
     public var shareBook: Bool
-    /// Start of the decision clock (ns): decisions at `origin + k × interval`. nil = the data's
-    /// first timestamp (t0). A multi-instrument run (`MultiBacktest`) starts every instrument's
-    /// clock at the earliest first timestamp of all; a single run given that origin makes the
-    /// same decisions as that instrument's lane. Later than the data's t0 it is ignored.
+    /// Phase of the decision clock (ns): with an origin O at or before the data's first
+    /// timestamp d, the clock starts at t0 = O + ⌊(d − O) / interval⌋ × interval (the last
+    /// point of O's grid at or before d) and decisions are at t0 + k × interval, k ≥ 1. nil (or
+    /// O > d): t0 = d. A multi-instrument run (`MultiBacktest`) puts every instrument on the
+    /// grid of the earliest first timestamp of all; a single run given that origin makes the
+    /// same decisions as that instrument's lane.
     public var clockOrigin: Nanos?
 
     public init(decisionInterval: Nanos = 100 * Time.millisecond, equityEvery: Int = 1, checkInvariants: Bool = false,
@@ -207,7 +209,7 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
         let firstExchange = exchangeFeed.isEmpty ? Nanos.max : exchangeFeed[0].exchTime
         let firstLocal = localFeed.isEmpty ? Nanos.max : localFeed[0].localTime
         let dataStart = min(firstExchange, firstLocal)
-        let t0 = settings.clockOrigin.map { min($0, dataStart) } ?? dataStart
+        let t0 = Backtest.clockStart(dataStart: dataStart, origin: settings.clockOrigin, interval: settings.decisionInterval)
         var equity = ContiguousArray<EquityPoint>()
         var steps = 0
         var now = t0
@@ -503,6 +505,13 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
 // `settings.clockOrigin` set to the common origin (tested: MultiInstrumentTests).
 
 extension Backtest {
+    /// Where the clock starts for data starting at `dataStart` on the grid of `origin` (see
+    /// `BacktestSettings.clockOrigin`).
+    static func clockStart(dataStart: Nanos, origin: Nanos?, interval: Nanos) -> Nanos {
+        guard let o = origin, o < dataStart, dataStart != Nanos.max else { return dataStart }
+        return o + (dataStart - o) / interval * interval
+    }
+
     /// The earliest timestamp of the feeds (the data's t0), or `Nanos.max` when both are empty.
     static func dataStart(_ exchangeFeed: UnsafeBufferPointer<Event>, _ localFeed: UnsafeBufferPointer<Event>) -> Nanos {
         min(exchangeFeed.isEmpty ? Nanos.max : exchangeFeed[0].exchTime, localFeed.isEmpty ? Nanos.max : localFeed[0].localTime)

@@ -3,23 +3,26 @@
 ///
 /// ## Ordering invariant
 ///
-/// The clock starts at the earliest first timestamp of all instruments' data (t0) and ticks
-/// every `decisionInterval`. Before the decision at T every lane processes everything stamped
-/// at or before T (its market events, order messages and responses, in its own timeline order,
-/// see `Backtest`); then the lanes decide at T in instrument order. Between two decisions
-/// nothing observes more than one instrument, so this is the same as processing the events of
-/// all datasets merged in (time, instrument, sequence) order: deterministic, and independent
-/// of how the lanes are interleaved in memory. A lane with nothing left to happen stops
-/// deciding (its state is final); the run ends when no lane has anything left.
+/// One clock: the grid t0 + k × `decisionInterval`, t0 the earliest first timestamp of all
+/// instruments' data. Each instrument's lane starts at the last grid point at or before its
+/// own first event and decides at every later grid point while it has anything left to happen
+/// (as a single run does from its own start). Before the decision at T every running lane
+/// processes everything stamped at or before T (its market events, order messages and
+/// responses, in its own timeline order, see `Backtest`); then the lanes decide at T in
+/// instrument order. Between two decisions nothing observes more than one instrument, so this
+/// is the same as processing the events of all datasets merged in (time, instrument,
+/// sequence) order: deterministic, and independent of how the lanes are interleaved in
+/// memory. The run ends when no lane has anything left; when no lane is running the clock
+/// jumps to the next lane's start (datasets of different days do not cost empty decisions).
 ///
 /// ## Relation to single runs
 ///
 /// A lane makes exactly the decisions, fills and equity points of a single `Backtest.run` of
-/// that instrument with `BacktestSettings.clockOrigin = t0` (tested bit for bit). Without the
-/// origin a single run starts its clock at its own data's first timestamp; when that differs
-/// from t0 by a multiple of the interval the decision times coincide and only the empty-book
-/// decisions before the instrument's first event differ (they are skipped alone); otherwise
-/// the decision grid is shifted and the fills differ.
+/// that instrument with `BacktestSettings.clockOrigin = t0` (tested bit for bit). Alone, an
+/// instrument's clock starts at its own first timestamp; so when its start differs from t0 by
+/// a multiple of the interval (in particular when all datasets start together) the lane *is*
+/// its single run, and the multi-instrument run is the union of the single runs. Otherwise
+/// its decisions are shifted by (its start − t0) mod interval, and its fills differ.
 ///
 /// ## Performance
 ///
@@ -124,43 +127,54 @@ public enum MultiBacktest {
                            shouldContinue: ((Nanos) -> Bool)? = nil) -> Result
     {
         precondition(decisionInterval > 0, "decision interval must be positive")
-        let t0 = lanes.map(\.dataStart).min() ?? Nanos.max
+        let starts = lanes.map(\.dataStart)
+        let t0 = starts.min() ?? Nanos.max
+        // Each lane starts at the last point of the common grid at or before its first event.
+        let origins = starts.map { $0 == Nanos.max ? Nanos.max : t0 + ($0 - t0) / decisionInterval * decisionInterval }
         var results = [BacktestResult?](repeating: nil, count: lanes.count)
-        var lastDecision = [Nanos](repeating: t0, count: lanes.count)
+        var lastDecision = origins
+        var waiting = lanes.indices.filter { origins[$0] != Nanos.max }.sorted { (origins[$0], $0) < (origins[$1], $1) }
+        var active: [Int] = []
         var steps = 0
         var now = t0
         var stopped = false
-        if t0 != Nanos.max {
-            for i in lanes.indices { lanes[i].begin(origin: t0) }
-            var active = Array(lanes.indices)
-            while !active.isEmpty {
-                let target = now + decisionInterval
-                var still: [Int] = []
-                still.reserveCapacity(active.count)
-                for i in active {
-                    if lanes[i].advance(to: target) {
-                        still.append(i)
-                    } else {
-                        results[i] = lanes[i].finish(start: t0, now: lastDecision[i], stopped: false)
-                    }
+        while !waiting.isEmpty || !active.isEmpty {
+            // Lanes whose clock starts now join (in lane order); with none running, jump to the next.
+            if active.isEmpty, let next = waiting.first { now = max(now, origins[next]) }
+            var joined = false
+            while let next = waiting.first, origins[next] == now {
+                lanes[next].begin(origin: now)
+                active.append(next)
+                waiting.removeFirst()
+                joined = true
+            }
+            if joined { active.sort() }
+            let target = now + decisionInterval
+            var still: [Int] = []
+            still.reserveCapacity(active.count)
+            for i in active {
+                if lanes[i].advance(to: target) {
+                    still.append(i)
+                } else {
+                    results[i] = lanes[i].finish(start: origins[i], now: lastDecision[i], stopped: false)
                 }
-                active = still
-                if active.isEmpty { break }
-                now = target
-                for i in active {
-                    lanes[i].decide(at: now)
-                    lastDecision[i] = now
-                }
-                steps += 1
-                if let ask = shouldContinue, checkEvery > 0, steps % checkEvery == 0, !ask(now) {
-                    stopped = true
-                    for i in active { results[i] = lanes[i].finish(start: t0, now: now, stopped: true) }
-                    break
-                }
+            }
+            active = still
+            now = target
+            if active.isEmpty { continue }
+            for i in active {
+                lanes[i].decide(at: now)
+                lastDecision[i] = now
+            }
+            steps += 1
+            if let ask = shouldContinue, checkEvery > 0, steps % checkEvery == 0, !ask(now) {
+                stopped = true
+                for i in active { results[i] = lanes[i].finish(start: origins[i], now: now, stopped: true) }
+                break
             }
         }
         for i in lanes.indices where results[i] == nil {
-            results[i] = lanes[i].finish(start: t0, now: lastDecision[i], stopped: stopped)
+            results[i] = lanes[i].finish(start: origins[i] == Nanos.max ? 0 : origins[i], now: lastDecision[i], stopped: stopped)
         }
         let all = results.map { $0! }
         return Result(results: all, startTime: t0 == Nanos.max ? 0 : t0,
