@@ -33,6 +33,17 @@ public struct RunRecord: Sendable {
     public var equity: Equity
     /// Named statistics; `value` is NaN when undefined.
     public var stats: [(name: String, value: Double)]
+    /// Risk-limit breaches (rejections, kill switch, monitors), in the order they happened.
+    public var breaches = Breaches()
+
+    /// Columns of the breaches table.
+    public struct Breaches: Sendable {
+        public var time: [Int64] = [], limit: [String] = [], action: [String] = [], orderID: [Int64] = []
+        public var value: [Double] = [], threshold: [Double] = [], merged: [Int64] = []
+        public var detail: [String] = []
+        public init() {}
+        public var rows: Int { time.count }
+    }
 
     /// Columns of the fills table.
     public struct Fills: Sendable {
@@ -110,6 +121,10 @@ public final class RunStore {
     CREATE TABLE IF NOT EXISTS equity(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
         ts INTEGER NOT NULL, position_lots INTEGER NOT NULL, mid_ticks INTEGER NOT NULL, equity REAL NOT NULL,
         PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS breaches(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
+        ts INTEGER NOT NULL, limit_name TEXT NOT NULL, action TEXT NOT NULL, order_id INTEGER NOT NULL,
+        value REAL NOT NULL, threshold REAL NOT NULL, count INTEGER NOT NULL, detail TEXT NOT NULL,
+        PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
     """
 
     public init(database: Database) throws {
@@ -149,6 +164,14 @@ public final class RunStore {
                 try order.run([.integer(id), .integer(Int64(i)), .integer(o.orderID[i]), .integer(o.submitTime[i]), .integer(Int64(o.side[i])),
                                .text(o.type[i]), .text(o.timeInForce[i]), .integer(o.priceTicks[i]),
                                .integer(o.quantityLots[i]), .integer(o.filledLots[i]), .text(o.status[i]), .text(o.reason[i])])
+            }
+            let b = run.breaches
+            if b.rows > 0 {
+                let br = try database.prepare("INSERT INTO breaches VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                for i in 0..<b.rows {
+                    try br.run([.integer(id), .integer(Int64(i)), .integer(b.time[i]), .text(b.limit[i]), .text(b.action[i]),
+                                .integer(b.orderID[i]), .real(b.value[i]), .real(b.threshold[i]), .integer(b.merged[i]), .text(b.detail[i])])
+                }
             }
             let e = run.equity
             let eq = try database.prepare("INSERT INTO equity VALUES(?, ?, ?, ?, ?, ?)")
@@ -216,7 +239,7 @@ public final class RunStore {
                 for (old, name, index) in rows {
                     try database.prepare("INSERT INTO runs(\(columns)) SELECT \(columns) FROM shard\(i).runs WHERE id = ?").run([.integer(old)])
                     let new = database.lastInsertRowID
-                    for table in ["run_stats", "fills", "orders", "equity"] {
+                    for table in ["run_stats", "fills", "orders", "equity", "breaches"] {
                         let cols = try tableColumns("shard\(i)", table).filter { $0 != "run_id" }.joined(separator: ", ")
                         try database.prepare("INSERT INTO \(table)(run_id, \(cols)) SELECT ?, \(cols) FROM shard\(i).\(table) WHERE run_id = ?")
                             .run([.integer(new), .integer(old)])
@@ -233,6 +256,15 @@ public final class RunStore {
         var out: [String] = []
         while try s.step() { out.append(s.string(1) ?? "") }
         return out
+    }
+
+    /// The breaches stored for a run: (ts, limit, action, value, threshold, count, detail).
+    public func breaches(runID: Int64) throws -> [(time: Int64, limit: String, action: String, value: Double, threshold: Double, count: Int64, detail: String)] {
+        let s = try database.prepare("SELECT ts, limit_name, action, value, threshold, count, detail FROM breaches WHERE run_id = ? ORDER BY seq")
+        try s.bind([.integer(runID)])
+        var out: [(Int64, String, String, Double, Double, Int64, String)] = []
+        while try s.step() { out.append((s.int(0), s.string(1) ?? "", s.string(2) ?? "", s.double(3), s.double(4), s.int(5), s.string(6) ?? "")) }
+        return out.map { (time: $0.0, limit: $0.1, action: $0.2, value: $0.3, threshold: $0.4, count: $0.5, detail: $0.6) }
     }
 
     /// Number of fills stored for a run.

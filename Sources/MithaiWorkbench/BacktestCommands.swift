@@ -254,6 +254,18 @@ public enum BacktestCommands {
         var seed: Int
         var window: Range<Int>
         var strategyRange: SourceRange
+        /// Fee table and funding of the dataset, and the session's risk limits.
+        var costs: InstrumentCosts? = nil
+        var risk: RiskSettings? = nil
+
+        /// Applies the costs and limits to a configuration; returns their `key=value` lines.
+        func apply(to config: inout BacktestConfiguration) -> [(String, String)] {
+            var text: [(String, String)] = []
+            if let c = costs?.charges { config.charges = c; text.append(("fees", costs!.chargesLabel.isEmpty ? c.name : costs!.chargesLabel)) }
+            if let f = costs?.funding { config.settings.funding = f; text.append(("funding", InstrumentCommands.fundingText(f))) }
+            if let r = risk { config.settings.risk = RiskCommands.limits(r, lot: config.lotSize); text.append(("risk", r.text)) }
+            return text
+        }
     }
 
     static func strategyObject(_ ctx: inout CommandContext) throws(WorkbenchError) -> StrategyObject {
@@ -291,7 +303,8 @@ public enum BacktestCommands {
         if let v = try ctx.value("to") { hi = DataCommands.eventsUpTo(try DataCommands.instant(v, for: d, range: ctx.range("to")), in: d.dataset) }
         guard hi > lo else { throw .at(ctx.range("from"), "no events between from= and to=") }
         return RunSetup(data: d, latency: lat, latencyText: latText, queue: q, fifo: fifo, fill: fill, maker: maker, taker: taker,
-                        bin: bin, seed: seed, window: lo..<hi, strategyRange: ctx.range("strategy"))
+                        bin: bin, seed: seed, window: lo..<hi, strategyRange: ctx.range("strategy"), costs: d.costs,
+                        risk: ctx.workspace.risk)
     }
 
     /// Runs one backtest. Pure apart from `progress` (may be called from any thread): the same
@@ -302,6 +315,7 @@ public enum BacktestCommands {
         let exchange: ExchangeBehaviour = setup.fifo ? .l3FIFO : setup.fill == "partial" ? .partialFill : .noPartialFill
         var config = BacktestConfiguration(instrument: d.instrument, exchange: exchange, queue: setup.queue, latency: setup.latency,
                                            fees: TradingValueFees(makerRate: setup.maker, takerRate: setup.taker))
+        let costText = setup.apply(to: &config)
         let isGrid = strategy.strategyKind.name == "grid"
         var grid = GridParameters()
         var model: MarketMakingModel?
@@ -356,7 +370,7 @@ public enum BacktestCommands {
         let configText: [(String, String)] = [("latency", setup.latencyText), ("queue", setup.fifo ? "l3_fifo" : setup.queue.description),
                                               ("fill", setup.fill), ("maker", setup.maker.description), ("taker", setup.taker.description),
                                               ("bin", Format.duration(setup.bin)), ("seed", String(setup.seed)),
-                                              ("from", String(first)), ("to", String(last))]
+                                              ("from", String(first)), ("to", String(last))] + costText
         return RunObject(name: name, strategy: strategy, data: d, configuration: config, configurationText: configText,
                          result: result, statistics: statistics, status: status, seconds: seconds, engineTiming: timing,
                          sweep: sweep)
@@ -470,6 +484,7 @@ public enum BacktestCommands {
                                seed: 0, fills: fills, orders: orders, equity: equity,
                                stats: statisticsRows(r).map { ($0.0, $0.2) })
         var stored = record
+        stored.breaches = breachRecords(r)
         stored.sweepKey = r.sweepKey
         stored.sweepIndex = r.sweepIndex.map(Int64.init)
         do { try store.save(stored, sessionID: session.journal?.sessionID) } catch {
@@ -484,7 +499,7 @@ public enum BacktestCommands {
         func d(_ x: Double?, _ digits: Int = 4) -> (String, Double) { x.map { (Format.real($0), $0) } ?? ("", .nan) }
         func ns(_ x: Int64?) -> (String, Double) { x.map { (Format.duration($0), Double($0)) } ?? ("", .nan) }
         var rows: [(String, (String, Double))] = [
-            ("pnl_net", m(s.pnl.net)), ("pnl_gross", m(s.pnl.gross)), ("fees", m(s.pnl.fees)),
+            ("pnl_net", m(s.pnl.net + r.result.funding)), ("pnl_gross", m(s.pnl.gross)), ("fees", m(s.pnl.fees)),
             ("spread_capture", m(s.pnl.spreadCapture)), ("inventory_pnl", m(s.pnl.inventory)),
             ("final_position", (r.quantity(r.result.position), r.valuation.lotSize.doubleValue * Double(r.result.position))),
             ("fills", d(Double(s.trades.fills))), ("maker_fills", d(Double(s.trades.makerFills))), ("taker_fills", d(Double(s.trades.takerFills))),
@@ -500,6 +515,7 @@ public enum BacktestCommands {
             rows.append(("var\(label)_hist", d(v?.historicalVaR))); rows.append(("cvar\(label)_hist", d(v?.historicalCVaR)))
             rows.append(("var\(label)_param", d(v?.parametricVaR))); rows.append(("cvar\(label)_param", d(v?.parametricCVaR)))
         }
+        rows += costRows(r) + riskRows(r) + executionRows(r)
         rows += [("inventory_mean_abs", d(s.inventory.timeWeightedMeanAbs * r.valuation.lotSize.doubleValue)),
                  ("inventory_max_abs", (r.quantity(s.inventory.maxAbs), Double(s.inventory.maxAbs) * r.valuation.lotSize.doubleValue)),
                  ("time_at_limit", d(s.inventory.timeAtLimit)),
