@@ -534,18 +534,32 @@ public enum BacktestCommands {
         for r in runs where r.statistics.returns.bins < 10 {
             ctx.session.print("note: \(r.name)'s Sharpe, Sortino and VaR rest on \(r.statistics.returns.bins) P&L bin\(r.statistics.returns.bins == 1 ? "" : "s") of \(Format.duration(r.statistics.binned.binLength)); for short data run the backtest with a smaller bin=, e.g. bin=1m\n", to: .err)
         }
-        let names = statisticsRows(runs[0]).map(\.0)
+        // Runs may have different rows (fee table, funding, risk, execution): align by name.
+        let all = runs.map { statisticsRows($0) }
+        var names: [String] = []
+        for rows in all { for r in rows where !names.contains(r.0) { names.append(r.0) } }
         var columns = [Column("stat", .text(names))]
-        for r in runs { columns.append(Column(r.name, .text(statisticsRows(r).map(\.1)))) }
+        for (r, rows) in zip(runs, all) {
+            let byName = Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: { x, _ in x })
+            columns.append(Column(r.name, .text(names.map { byName[$0] ?? "" })))
+        }
         return .table(Table(columns))
     }
 
     static func compare(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         let a = try run(ctx.exprs("a")[0], &ctx), b = try run(ctx.exprs("b")[0], &ctx)
+        // Runs may have different rows (fee table, funding, risk, execution): align by name.
         let ra = statisticsRows(a), rb = statisticsRows(b)
-        let diff = zip(ra, rb).map { x, y in x.2.isFinite && y.2.isFinite ? y.2 - x.2 : Double.nan }
-        return .table(Table([Column("stat", .text(ra.map(\.0))), Column(a.name, .text(ra.map(\.1))), Column(b.name, .text(rb.map(\.1))),
-                             Column("\(b.name)-\(a.name)", .real(diff))]))
+        var names = ra.map(\.0)
+        for r in rb where !names.contains(r.0) { names.append(r.0) }
+        let xa = Dictionary(ra.map { ($0.0, $0) }, uniquingKeysWith: { x, _ in x })
+        let xb = Dictionary(rb.map { ($0.0, $0) }, uniquingKeysWith: { x, _ in x })
+        let diff = names.map { n -> Double in
+            guard let x = xa[n]?.2, let y = xb[n]?.2, x.isFinite, y.isFinite else { return .nan }
+            return y - x
+        }
+        return .table(Table([Column("stat", .text(names)), Column(a.name, .text(names.map { xa[$0]?.1 ?? "" })),
+                             Column(b.name, .text(names.map { xb[$0]?.1 ?? "" })), Column("\(b.name)-\(a.name)", .real(diff))]))
     }
 
     static func runsTable(_ ws: Workspace) -> Value {

@@ -139,8 +139,10 @@ enum RiskCommands {
         var kind = rows.map { _ in "limit" }, name = rows.map(\.0), set = rows.map(\.1), usage = rows.map(\.2), refused = rows.map(\.3)
         var ts = rows.map { _ in "" }, action = rows.map { _ in "" }, value = rows.map { _ in "" }
         for b in g.breaches {
-            kind.append("breach"); name.append("\(b.limit)"); set.append(Format.real(b.threshold)); usage.append("")
-            refused.append(b.action == .rejected ? String(b.count) : ""); ts.append(Format.timestamp(b.time, zone: r.data.zone))
+            kind.append("breach"); name.append("\(b.limit)")
+            set.append(b.limit == .halted || b.limit == .reduceOnly ? "" : Format.real(b.threshold)); usage.append("")
+            refused.append(b.action == .rejected ? String(b.count) : ""); ts.append(Format.timestamp(b.time, zone: r.data.zone)
+                + (b.lastTime > b.time ? ".." + String(Format.timestamp(b.lastTime, zone: r.data.zone).dropFirst(11)) : ""))
             action.append("\(b.action)"); value.append(Format.real(b.value))
         }
         _ = currency
@@ -222,7 +224,7 @@ extension BacktestCommands {
         for x in g.breaches {
             b.time.append(x.time); b.limit.append("\(x.limit)"); b.action.append("\(x.action)"); b.orderID.append(Int64(x.orderID))
             b.value.append(x.value); b.threshold.append(x.threshold); b.merged.append(Int64(x.count))
-            b.detail.append(x.action == .rejected ? "\(x.count) order\(x.count == 1 ? "" : "s") refused: \(x.limit) \(Format.real(x.value)) > \(Format.real(x.threshold))"
+            b.detail.append(x.action == .rejected ? "\(x.count) order\(x.count == 1 ? "" : "s") refused by \(x.limit) until \(x.lastTime)" + (x.threshold > 0 ? ": \(Format.real(x.value)) > \(Format.real(x.threshold))" : "")
                 : "\(x.limit) \(Format.real(x.value)) > \(Format.real(x.threshold)): \(x.action)")
         }
         return b

@@ -105,11 +105,13 @@ public enum RiskAction: UInt8, Sendable, CustomStringConvertible {
     }
 }
 
-/// One entry of the breach log. Consecutive refusals of the same limit at the same local time
-/// are one entry with a `count`.
+/// One entry of the breach log. Consecutive refusals by the same limit (no other entry between
+/// them) are one entry with a `count`, from `time` to `lastTime`.
 public struct RiskBreach: Sendable, Equatable {
-    /// Local time (ns).
+    /// Local time (ns) of the first refusal or of the event.
     public var time: Nanos
+    /// Local time of the last refusal merged into this entry.
+    public var lastTime: Nanos
     public var limit: RiskLimitKind
     public var action: RiskAction
     /// The first order refused (0 for kill-switch and monitor entries).
@@ -280,11 +282,12 @@ public struct RiskGuard: Sendable {
                                  _ threshold: Double) -> RiskLimitKind
     {
         rejections[Int(kind.rawValue)] += 1
-        if let last = breaches.last, last.time == time, last.limit == kind, last.action == .rejected {
+        if let last = breaches.last, last.limit == kind, last.action == .rejected {
             breaches[breaches.count - 1].count += 1
             breaches[breaches.count - 1].value = max(last.value, value)
+            breaches[breaches.count - 1].lastTime = time
         } else {
-            breaches.append(RiskBreach(time: time, limit: kind, action: .rejected, orderID: id, value: value,
+            breaches.append(RiskBreach(time: time, lastTime: time, limit: kind, action: .rejected, orderID: id, value: value,
                                        threshold: threshold, count: 1))
         }
         return kind
@@ -312,7 +315,7 @@ public struct RiskGuard: Sendable {
             if let m = varLimitMoney {
                 let over = v > currency(m)
                 if over && !overVaR {
-                    breaches.append(RiskBreach(time: time, limit: .varLimit, action: .warning, orderID: 0, value: v,
+                    breaches.append(RiskBreach(time: time, lastTime: time, limit: .varLimit, action: .warning, orderID: 0, value: v,
                                                threshold: currency(m), count: 1))
                 }
                 overVaR = over
@@ -327,7 +330,7 @@ public struct RiskGuard: Sendable {
         if let m = maxDrawdownMoney, dd > m, mode == .normal {
             mode = limits.onDrawdown == .halt ? .halted : .reduceOnly
             killTime = time
-            breaches.append(RiskBreach(time: time, limit: .maxDrawdown, action: mode == .halted ? .halted : .reduceOnly,
+            breaches.append(RiskBreach(time: time, lastTime: time, limit: .maxDrawdown, action: mode == .halted ? .halted : .reduceOnly,
                                        orderID: 0, value: currency(dd), threshold: currency(m), count: 1))
             return mode
         }
