@@ -117,7 +117,11 @@ public struct BacktestConfiguration: Sendable {
 
     /// The money unit and contract valuation of runs with this configuration.
     public var valuation: Valuation {
-        Valuation(contract: contract, tickSize: tickSize, lotSize: lotSize, multiplier: multiplier,
+        if let c = charges, contract == .linear {
+            return Valuation(contract: contract, tickSize: tickSize, lotSize: lotSize, multiplier: multiplier,
+                             digits: c.digits(contract: contract, tickSize: tickSize, lotSize: lotSize, multiplier: multiplier))
+        }
+        return Valuation(contract: contract, tickSize: tickSize, lotSize: lotSize, multiplier: multiplier,
                   digits: Valuation.requiredDigits(contract: contract, tickSize: tickSize, lotSize: lotSize,
                                                    multiplier: multiplier, rateScale: runFees.rateScale,
                                                    fixedFees: runFees.fixedFees))

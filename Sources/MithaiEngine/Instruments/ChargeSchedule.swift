@@ -90,8 +90,19 @@ public struct ChargeSchedule: FeeModel, Equatable {
         return min(s, 12)
     }
 
+    /// Fixed amounts (per fill, per unit, caps and minimums): the money unit is chosen to make
+    /// them exact when it can (see `digits`).
     public var fixedFees: [ExactDecimal] {
-        charges.flatMap { c in (c.basis == .fill ? [c.rate] : []) + [c.cap, c.minimum].compactMap { $0 } }
+        charges.flatMap { c in (c.basis == .fill || c.basis == .unit ? [c.rate] : []) + [c.cap, c.minimum].compactMap { $0 } }
+    }
+
+    /// Extra digits of the money unit for a run charging this table: enough for every rate and,
+    /// when possible, every fixed amount; at most 12 (an amount the unit cannot hold exactly,
+    /// such as ₹20 with a 65-unit lot at tick 0.05, is then rounded half to even to the unit:
+    /// an error below 1e-12 of a tick-lot).
+    public func digits(contract: ContractKind, tickSize: ExactDecimal, lotSize: ExactDecimal, multiplier: ExactDecimal) -> Int {
+        min(12, Valuation.requiredDigits(contract: contract, tickSize: tickSize, lotSize: lotSize, multiplier: multiplier,
+                                         rateScale: rateScale, fixedFees: fixedFees))
     }
 
     public mutating func bind(to valuation: Valuation) {
