@@ -60,10 +60,7 @@ enum InstrumentCommands {
             costs.presetKey = p.key
             costs.charges = t.fees
             costs.chargesLabel = t.variants.first?.name ?? "default"
-            if let i = t.fundingInterval, costs.funding == nil, ctx.has("funding") == false {
-                // Funding applies once a rate is given; keep the interval for `funding=RATE`.
-                _ = i
-            }
+            // Funding starts only with a rate or a file (`funding=`); the preset gives its interval.
             changed = true
         }
         if let f = try ctx.path("fees") {
@@ -94,7 +91,7 @@ enum InstrumentCommands {
             }
             if ctx.has("brokerage_cap") { b.cap = try DataCommands.exact(&ctx, "brokerage_cap") }
             costs.charges = table.replacing(b)
-            costs.chargesLabel += "+brokerage"
+            if !costs.chargesLabel.hasSuffix("+brokerage") { costs.chargesLabel += "+brokerage" }
             changed = true
         }
         if let e = ctx.exprs("funding").first {

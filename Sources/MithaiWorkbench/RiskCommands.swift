@@ -85,10 +85,9 @@ enum RiskCommands {
         return .message("risk " + s.text)
     }
 
-    /// A quantity limit in lots: the size must be a whole number of lots of every dataset
-    /// it will meet; it is stored in units and converted per run, so here only its sign counts.
+    /// A quantity limit as given, in millionths of a unit: the lot size is known only when a
+    /// run starts (`limits(_:lot:)` converts it, rounding down to whole lots).
     static func lotsLimit(_ q: ExactDecimal, _ name: String, _ ctx: inout CommandContext) throws(WorkbenchError) -> Lots {
-        // Stored as micro-units; converted to the run's lots in `limits(for:)`.
         guard let micro = q.rescaled(to: 6) else { throw .at(ctx.range(name), "\(name) has more than 6 decimals") }
         return micro.mantissa
     }
