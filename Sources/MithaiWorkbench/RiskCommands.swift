@@ -182,6 +182,17 @@ extension BacktestCommands {
         let v = r.valuation
         func m(_ x: Money) -> (String, Double) { (v.scale.format(x, fractionDigits: min(v.scale.unitScale, 6)), v.scale.double(x)) }
         for (name, total) in chargeTotals(r) ?? [] { rows.append(("fee_" + name, m(total))) }
+        // Initial margin of the largest position held (at each decision's mid), from the preset's rate.
+        if let key = r.data.costs?.presetKey, let rate = InstrumentPresets.named(key)?.terms?.initialMargin {
+            var peak = Money.zero
+            for e in r.result.equity where e.markHalfTicks > 0 {
+                var x = v.mark(position: abs(e.position), halfTicks: e.markHalfTicks)
+                if x < .zero { x = -x }
+                if x > peak { peak = x }
+            }
+            let margin = v.scale.double(peak) * rate.doubleValue
+            rows.append(("margin_initial_peak", (Format.real(margin), margin)))
+        }
         if r.configuration.settings.funding != nil {
             rows += [("funding_paid", m(r.result.fundingPaid)), ("funding_received", m(r.result.fundingReceived)),
                      ("funding_net", m(r.result.funding)), ("funding_events", (String(r.result.fundingEvents), Double(r.result.fundingEvents)))]
