@@ -441,6 +441,35 @@ struct ExecutionTests {
         #expect(r.fills.allSatisfy { $0.localTime <= 4 * Time.second + 10 * Time.millisecond })
     }
 
+    @Test func nseTwapOfTenThousandSharesOverAnHourWithStatutoryCharges() throws {
+        // A RELIANCE-like market (tick 0.05, 1 share): a seeded random walk around 1500.00 (base
+        // 10,000 + 20,000 ticks), 50 shares printed a second for 62 minutes.
+        var rng = SplitMix64(seed: 8)
+        var p: Int32 = 20_000
+        let path: [Int32] = (0..<3_720).map { _ in p += Int32(rng.next() % 3) - 1; return p }
+        var c = PathScene.config()
+        c.tickSize = ExactDecimal("0.05")!
+        c.charges = InstrumentCatalog.nseEquityIntraday
+        let parent = ParentOrder(side: .buy, quantity: 10_000, duration: Time.hour)
+        let (r, _) = Self.runAlgo(parent, .twap(slices: 12), path: path, qty: 50, c: c)
+        let rep = try #require(r.execution)
+        #expect(rep.filled == 10_000 && rep.completion == 1)
+        #expect(rep.slippageVsVWAPBps != nil && rep.intervalVWAPTicks != nil)
+        // Every fill pays brokerage (capped at ₹20), exchange, SEBI, stamp and GST; no STT on buys.
+        var table = InstrumentCatalog.nseEquityIntraday
+        table.bind(to: r.valuation)
+        var totals = [Money](repeating: .zero, count: table.charges.count)
+        for f in r.fills {
+            for (i, x) in table.breakdown(value: f.value, quantity: f.quantity, isMaker: f.isMaker, side: f.side).enumerated() { totals[i] += x }
+        }
+        let named = Dictionary(uniqueKeysWithValues: zip(table.chargeNames, totals))
+        #expect(named["stt"] == .zero && named["stamp"]! > .zero && named["gst"]! > .zero)
+        #expect(totals.reduce(Money.zero, +) == r.fees)
+        // Stamp duty is exactly 0.003% of the bought value.
+        let bought = r.fills.reduce(Money.zero) { $0 + $1.value }
+        #expect(named["stamp"]!.units * 100_000 == bought.units * 3)
+    }
+
     @Test func trailingStopFollowsPricesUpAndSellsOnTheTurn() {
         // Long 1 lot, protect with a sell trailing stop 20 ticks behind the best print.
         struct Protect: Strategy {
