@@ -53,6 +53,18 @@ public struct RunRecord: Sendable {
         }
     }
 
+    /// Risk-limit breaches (rejections, kill switch, monitors), in the order they happened.
+    public var breaches = Breaches()
+
+    /// Columns of the breaches table.
+    public struct Breaches: Sendable {
+        public var time: [Int64] = [], limit: [String] = [], action: [String] = [], orderID: [Int64] = []
+        public var value: [Double] = [], threshold: [Double] = [], merged: [Int64] = []
+        public var detail: [String] = []
+        public init() {}
+        public var rows: Int { time.count }
+    }
+
     /// Columns of the fills table.
     public struct Fills: Sendable {
         public var exchTime: [Int64] = [], localTime: [Int64] = [], orderID: [Int64] = []
@@ -135,6 +147,10 @@ public final class RunStore {
     CREATE TABLE IF NOT EXISTS equity(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
         ts INTEGER NOT NULL, position_lots INTEGER NOT NULL, mid_ticks INTEGER NOT NULL, equity REAL NOT NULL,
         PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS breaches(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
+        ts INTEGER NOT NULL, limit_name TEXT NOT NULL, action TEXT NOT NULL, order_id INTEGER NOT NULL,
+        value REAL NOT NULL, threshold REAL NOT NULL, count INTEGER NOT NULL, detail TEXT NOT NULL,
+        PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
     """
 
     /// Added for multi-instrument runs; older databases get the `leg` columns on open.
@@ -207,6 +223,14 @@ public final class RunStore {
                                .text(o.type[i]), .text(o.timeInForce[i]), .integer(o.priceTicks[i]),
                                .integer(o.quantityLots[i]), .integer(o.filledLots[i]), .text(o.status[i]), .text(o.reason[i]), leg(o.leg, i)])
             }
+            let b = run.breaches
+            if b.rows > 0 {
+                let br = try database.prepare("INSERT INTO breaches VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                for i in 0..<b.rows {
+                    try br.run([.integer(id), .integer(Int64(i)), .integer(b.time[i]), .text(b.limit[i]), .text(b.action[i]),
+                                .integer(b.orderID[i]), .real(b.value[i]), .real(b.threshold[i]), .integer(b.merged[i]), .text(b.detail[i])])
+                }
+            }
             let e = run.equity
             let eq = try database.prepare("INSERT INTO equity(run_id, seq, ts, position_lots, mid_ticks, equity, leg) VALUES(?, ?, ?, ?, ?, ?, ?)")
             for i in 0..<e.count {
@@ -273,7 +297,7 @@ public final class RunStore {
                 for (old, name, index) in rows {
                     try database.prepare("INSERT INTO runs(\(columns)) SELECT \(columns) FROM shard\(i).runs WHERE id = ?").run([.integer(old)])
                     let new = database.lastInsertRowID
-                    for table in ["run_stats", "fills", "orders", "equity", "run_instruments"]
+                    for table in ["run_stats", "fills", "orders", "equity", "run_instruments", "breaches"]
                         where try !tableColumns("shard\(i)", table).isEmpty {
                         let cols = try tableColumns("shard\(i)", table).filter { $0 != "run_id" }.joined(separator: ", ")
                         try database.prepare("INSERT INTO \(table)(run_id, \(cols)) SELECT ?, \(cols) FROM shard\(i).\(table) WHERE run_id = ?")
@@ -291,6 +315,15 @@ public final class RunStore {
         var out: [String] = []
         while try s.step() { out.append(s.string(1) ?? "") }
         return out
+    }
+
+    /// The breaches stored for a run: (ts, limit, action, value, threshold, count, detail).
+    public func breaches(runID: Int64) throws -> [(time: Int64, limit: String, action: String, value: Double, threshold: Double, count: Int64, detail: String)] {
+        let s = try database.prepare("SELECT ts, limit_name, action, value, threshold, count, detail FROM breaches WHERE run_id = ? ORDER BY seq")
+        try s.bind([.integer(runID)])
+        var out: [(Int64, String, String, Double, Double, Int64, String)] = []
+        while try s.step() { out.append((s.int(0), s.string(1) ?? "", s.string(2) ?? "", s.double(3), s.double(4), s.int(5), s.string(6) ?? "")) }
+        return out.map { (time: $0.0, limit: $0.1, action: $0.2, value: $0.3, threshold: $0.4, count: $0.5, detail: $0.6) }
     }
 
     /// Number of fills stored for a run.

@@ -284,6 +284,18 @@ public enum BacktestCommands {
         var seed: Int
         var window: Range<Int>
         var strategyRange: SourceRange
+        /// Fee table and funding of the dataset, and the session's risk limits.
+        var costs: InstrumentCosts? = nil
+        var risk: RiskSettings? = nil
+
+        /// Applies the costs and limits to a configuration; returns their `key=value` lines.
+        func apply(to config: inout BacktestConfiguration) -> [(String, String)] {
+            var text: [(String, String)] = []
+            if let c = costs?.charges { config.charges = c; text.append(("fees", costs!.chargesLabel.isEmpty ? c.name : costs!.chargesLabel)) }
+            if let f = costs?.funding { config.settings.funding = f; text.append(("funding", InstrumentCommands.fundingText(f))) }
+            if let r = risk { config.settings.risk = RiskCommands.limits(r, lot: config.lotSize); text.append(("risk", r.text)) }
+            return text
+        }
         /// The other instruments of a multi-instrument run (`on btc, eth`), each with its own
         /// fees and trading window; empty for a single one.
         var others: [LegSetup] = []
@@ -346,7 +358,7 @@ public enum BacktestCommands {
         }
         var setup = RunSetup(data: legs[0].data, latency: lat, latencyText: latText, queue: q, fifo: fifo, fill: fill,
                              maker: legs[0].maker, taker: legs[0].taker, bin: bin, seed: seed, window: legs[0].window,
-                             strategyRange: ctx.range("strategy"))
+                             strategyRange: ctx.range("strategy"), costs: legs[0].data.costs, risk: ctx.workspace.risk)
         if legs.count > 1 {
             setup.others = Array(legs.dropFirst())
             setup.fx = try MultiInstrument.rates(for: all, ctx.workspace, range: ctx.range("data"))
@@ -363,6 +375,7 @@ public enum BacktestCommands {
         let exchange: ExchangeBehaviour = setup.fifo ? .l3FIFO : setup.fill == "partial" ? .partialFill : .noPartialFill
         var config = BacktestConfiguration(instrument: d.instrument, exchange: exchange, queue: setup.queue, latency: setup.latency,
                                            fees: TradingValueFees(makerRate: setup.maker, takerRate: setup.taker))
+        let costText = setup.apply(to: &config)
         let isGrid = strategy.strategyKind.name == "grid"
         var grid = GridParameters()
         var model: MarketMakingModel?
@@ -417,7 +430,7 @@ public enum BacktestCommands {
         let configText: [(String, String)] = [("latency", setup.latencyText), ("queue", setup.fifo ? "l3_fifo" : setup.queue.description),
                                               ("fill", setup.fill), ("maker", setup.maker.description), ("taker", setup.taker.description),
                                               ("bin", Format.duration(setup.bin)), ("seed", String(setup.seed)),
-                                              ("from", String(first)), ("to", String(last))]
+                                              ("from", String(first)), ("to", String(last))] + costText
         return RunObject(name: name, strategy: strategy, data: d, configuration: config, configurationText: configText,
                          result: result, statistics: statistics, status: status, seconds: seconds, engineTiming: timing,
                          sweep: sweep)
@@ -553,6 +566,7 @@ public enum BacktestCommands {
             }
         }
         var stored = record
+        stored.breaches = breachRecords(r)
         stored.sweepKey = r.sweepKey
         stored.sweepIndex = r.sweepIndex.map(Int64.init)
         do { try store.save(stored, sessionID: session.journal?.sessionID) } catch {
@@ -563,18 +577,21 @@ public enum BacktestCommands {
     /// (name, text, value) for every statistic, in the order `stats` shows them.
     static func statisticsRows(_ r: RunObject) -> [(String, String, Double)] {
         if let p = r.portfolio { return MultiInstrument.totalRows(r, p) }
-        return statisticsRows(r.statistics, r.result, r.data)
+        return statisticsRows(r.statistics, r.result, r.data,
+                              extra: costRows(r) + riskRows(r) + executionRows(r))
     }
 
     /// The statistics of one instrument's result.
-    static func statisticsRows(_ s: RunStatistics, _ result: BacktestResult, _ data: DatasetObject) -> [(String, String, Double)] {
+    /// `extra` rows (fee table, funding, risk, execution) go before the inventory rows.
+    static func statisticsRows(_ s: RunStatistics, _ result: BacktestResult, _ data: DatasetObject,
+                               extra: [(String, (String, Double))] = []) -> [(String, String, Double)] {
         let v = result.valuation
         func quantity(_ lots: Lots) -> String { DecimalLiteral.format(mantissa: lots &* data.instrument.lotSize.mantissa, scale: Int(data.instrument.lotSize.scale)) }
         func m(_ x: Money) -> (String, Double) { (v.scale.format(x), v.scale.double(x)) }
         func d(_ x: Double?, _ digits: Int = 4) -> (String, Double) { x.map { (Format.real($0), $0) } ?? ("", .nan) }
         func ns(_ x: Int64?) -> (String, Double) { x.map { (Format.duration($0), Double($0)) } ?? ("", .nan) }
         var rows: [(String, (String, Double))] = [
-            ("pnl_net", m(s.pnl.net)), ("pnl_gross", m(s.pnl.gross)), ("fees", m(s.pnl.fees)),
+            ("pnl_net", m(s.pnl.net + result.funding)), ("pnl_gross", m(s.pnl.gross)), ("fees", m(s.pnl.fees)),
             ("spread_capture", m(s.pnl.spreadCapture)), ("inventory_pnl", m(s.pnl.inventory)),
             ("final_position", (quantity(result.position), v.lotSize.doubleValue * Double(result.position))),
             ("fills", d(Double(s.trades.fills))), ("maker_fills", d(Double(s.trades.makerFills))), ("taker_fills", d(Double(s.trades.takerFills))),
@@ -590,6 +607,7 @@ public enum BacktestCommands {
             rows.append(("var\(label)_hist", d(v?.historicalVaR))); rows.append(("cvar\(label)_hist", d(v?.historicalCVaR)))
             rows.append(("var\(label)_param", d(v?.parametricVaR))); rows.append(("cvar\(label)_param", d(v?.parametricCVaR)))
         }
+        rows += extra
         rows += [("inventory_mean_abs", d(s.inventory.timeWeightedMeanAbs * v.lotSize.doubleValue)),
                  ("inventory_max_abs", (quantity(s.inventory.maxAbs), Double(s.inventory.maxAbs) * v.lotSize.doubleValue)),
                  ("time_at_limit", d(s.inventory.timeAtLimit)),
@@ -610,14 +628,9 @@ public enum BacktestCommands {
             guard bins < 10 else { continue }
             ctx.session.print("note: \(r.name)'s Sharpe, Sortino and VaR rest on \(bins) P&L bin\(bins == 1 ? "" : "s") of \(Format.duration(r.statistics.binned.binLength)); for short data run the backtest with a smaller bin=, e.g. bin=1m\n", to: .err)
         }
-        if !runs.contains(where: \.isMulti) {
-            let names = statisticsRows(runs[0]).map(\.0)
-            var columns = [Column("stat", .text(names))]
-            for r in runs { columns.append(Column(r.name, .text(statisticsRows(r).map(\.1)))) }
-            return .table(Table(columns))
-        }
-        // Multi-instrument runs: a column per instrument (its own currency), then the run's
-        // total in the base currency; rows are the union of the statistics, in order.
+        // A column per run; a multi-instrument run adds a column per instrument (its own
+        // currency) before its total in the base currency. Runs may have different rows (fee
+        // table, funding, risk, execution, instrument legs): rows are the union, aligned by name.
         var parts: [(String, [(String, String, Double)])] = []
         for r in runs {
             if r.isMulti {
@@ -638,10 +651,18 @@ public enum BacktestCommands {
 
     static func compare(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         let a = try run(ctx.exprs("a")[0], &ctx), b = try run(ctx.exprs("b")[0], &ctx)
+        // Runs may have different rows (fee table, funding, risk, execution): align by name.
         let ra = statisticsRows(a), rb = statisticsRows(b)
-        let diff = zip(ra, rb).map { x, y in x.2.isFinite && y.2.isFinite ? y.2 - x.2 : Double.nan }
-        return .table(Table([Column("stat", .text(ra.map(\.0))), Column(a.name, .text(ra.map(\.1))), Column(b.name, .text(rb.map(\.1))),
-                             Column("\(b.name)-\(a.name)", .real(diff))]))
+        var names = ra.map(\.0)
+        for r in rb where !names.contains(r.0) { names.append(r.0) }
+        let xa = Dictionary(ra.map { ($0.0, $0) }, uniquingKeysWith: { x, _ in x })
+        let xb = Dictionary(rb.map { ($0.0, $0) }, uniquingKeysWith: { x, _ in x })
+        let diff = names.map { n -> Double in
+            guard let x = xa[n]?.2, let y = xb[n]?.2, x.isFinite, y.isFinite else { return .nan }
+            return y - x
+        }
+        return .table(Table([Column("stat", .text(names)), Column(a.name, .text(names.map { xa[$0]?.1 ?? "" })),
+                             Column(b.name, .text(names.map { xb[$0]?.1 ?? "" })), Column("\(b.name)-\(a.name)", .real(diff))]))
     }
 
     static func runsTable(_ ws: Workspace) -> Value {

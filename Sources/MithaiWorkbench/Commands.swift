@@ -7,7 +7,20 @@ import MithaiStore
 public enum Commands {
     public static let standard: CommandRegistry = {
         var r = CommandRegistry()
-        for c in sessionCommands + DataCommands.specs + tableCommands + [Strategies.spec] + BacktestCommands.specs + [SweepCommand.spec, SweepCommand.mergeSpec, MultiInstrument.fxSpec, PlotCommand.spec] + dotCommands { r.register(c) }
+        let families: [[CommandSpec]] = [
+            sessionCommands,
+            DataCommands.specs,
+            tableCommands,
+            [Strategies.spec],
+            BacktestCommands.specs,
+            [RiskCommands.spec],
+            ExecutionCommands.specs,
+            [SweepCommand.spec, SweepCommand.mergeSpec],
+            [MultiInstrument.fxSpec],
+            [PlotCommand.spec],
+            dotCommands,
+        ]
+        for c in families.joined() { r.register(c) }
         return r
     }()
 

@@ -14,8 +14,12 @@ public final class DatasetObject: WorkspaceObject {
     /// Fee rates set with `instrument NAME maker= taker=` (fractions of traded value).
     public let makerFee: ExactDecimal?
     public let takerFee: ExactDecimal?
+    /// Fee table, funding and preset set with `instrument NAME preset= fees= funding=`.
+    public let costs: InstrumentCosts?
 
-    init(name: String, dataset: Dataset, instrument: Instrument? = nil, makerFee: ExactDecimal? = nil, takerFee: ExactDecimal? = nil) {
+    init(name: String, dataset: Dataset, instrument: Instrument? = nil, makerFee: ExactDecimal? = nil, takerFee: ExactDecimal? = nil,
+         costs: InstrumentCosts? = nil) {
+        self.costs = costs
         self.name = name
         self.dataset = dataset
         self.instrument = instrument ?? dataset.instrument
@@ -62,6 +66,7 @@ public final class DatasetObject: WorkspaceObject {
     public var canonical: String {
         var s = "\(dataset.contentHash)|\(dataset.format)|\(dataset.eventCount)|\(dataset.bars.count)|\(instrument)"
         for k in EventKind.allCases { s += ",\(dataset.counts[k])" }
+        if let c = costs { s += "|costs:" + c.canonical }
         return s
     }
 
@@ -105,21 +110,12 @@ public enum DataCommands {
                     examples: ["datasets", "datasets | sort events desc"],
                     handler: { ctx in datasets(ctx.workspace) }),
         CommandSpec("instrument", category: "data",
-                    summary: "shows a dataset's instrument, or changes its metadata (multiplier, currency, zone, venue)",
-                    parameters: [
-                        Parameter("data", .positional, .object("dataset"), required: true, "the dataset"),
-                        Parameter("tick", .option, .number, "tick size: fixed at load (load ... tick=); must equal the current one"),
-                        Parameter("lot", .option, .number, "lot size: fixed at load (load ... lot=); must equal the current one"),
-                        Parameter("multiplier", .option, .number, "contract multiplier"),
-                        Parameter("currency", .option, .word, "quote currency"),
-                        Parameter("tz", .option, .word, "time zone for display (IANA)"),
-                        Parameter("venue", .option, .word, "venue name"),
-                        Parameter("inverse", .option, .bool, "inverse contract (P&L in the base currency)"),
-                        Parameter("maker", .option, .number, "maker fee rate for backtests, e.g. -0.5bp"),
-                        Parameter("taker", .option, .number, "taker fee rate for backtests, e.g. 7bp"),
-                    ],
-                    examples: ["instrument amzn", "instrument amzn currency=USD tz=America/New_York"],
-                    handler: { ctx in try instrument(&ctx) }),
+                    summary: "lists instrument presets, shows one preset's full specification, or shows and changes a dataset's instrument, fee table and funding",
+                    parameters: InstrumentCommands.parameters,
+                    examples: ["instrument", "instrument nse:RELIANCE", "instrument amzn", "instrument amzn currency=USD tz=America/New_York",
+                               "instrument btc preset=binance:BTCUSDT fees=vip3 funding=1bp"],
+                    details: "Fee tables (NSE/BSE statutory charges, futures, CME per-contract, Binance tiers) with sources and dates: docs/INSTRUMENTS.md. A run charges the dataset's fee table when one is set (it replaces maker=/taker=) and settles funding when a rate or file is given.",
+                    handler: { ctx in try InstrumentCommands.instrument(&ctx) }),
         CommandSpec("book", category: "data", summary: "the order book of a dataset at a time: an L2 ladder, or the L3 queue",
                     parameters: [
                         Parameter("data", .positional, .object("dataset"), required: true, "the dataset"),
@@ -244,7 +240,7 @@ public enum DataCommands {
         ]))
     }
 
-    static func instrument(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+    static func instrument(_ ctx: inout CommandContext, costs: InstrumentCosts?) throws(WorkbenchError) -> Value {
         let d = try dataset(&ctx)
         var inst = d.instrument
         var changed = false
@@ -262,8 +258,8 @@ public enum DataCommands {
         var maker = d.makerFee, taker = d.takerFee
         if let m = try BacktestCommands.rate(&ctx, "maker") { maker = m; changed = true }
         if let t = try BacktestCommands.rate(&ctx, "taker") { taker = t; changed = true }
-        if changed {
-            let object = DatasetObject(name: d.name, dataset: d.dataset, instrument: inst, makerFee: maker, takerFee: taker)
+        if changed || costs != d.costs {
+            let object = DatasetObject(name: d.name, dataset: d.dataset, instrument: inst, makerFee: maker, takerFee: taker, costs: costs)
             ctx.workspace.define(d.name, .object(ObjectRef(object)))
         }
         return .table(Table([

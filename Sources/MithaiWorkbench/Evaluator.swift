@@ -188,7 +188,7 @@ struct Evaluator {
 
 /// Scalar functions callable in expressions: `abs(x)`, `round(x, 2)`, ...
 enum Functions {
-    static let scalarNames = ["abs", "round", "floor", "ceil", "sqrt", "log", "exp", "min", "max", "len"]
+    static let scalarNames = ["abs", "round", "floor", "ceil", "sqrt", "log", "exp", "min", "max", "len"] + OptionFunctions.names
 
     static func scalar(_ name: String, _ values: [Value], range: SourceRange, args: [Argument],
                        session: Session, ws: inout Workspace) throws(WorkbenchError) -> Value {
@@ -236,6 +236,8 @@ enum Functions {
             case .string(let s): return .number(Number(s.count))
             default: throw .at(args[0].range, "len of \(v.kindName)")
             }
+        case _ where OptionFunctions.names.contains(name):
+            return try OptionFunctions.call(name, values, range: range, args: args)
         default:
             if let v = ws[name] {
                 throw .at(range, "'\(name)' is \(v.kindName), not a function")

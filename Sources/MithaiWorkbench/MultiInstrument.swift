@@ -162,6 +162,10 @@ enum MultiInstrument {
         for leg in legs {
             var config = BacktestConfiguration(instrument: leg.data.instrument, exchange: exchange, queue: setup.queue, latency: setup.latency,
                                                fees: TradingValueFees(makerRate: leg.maker, takerRate: leg.taker))
+            // Each instrument's own fee table and funding; the session's risk limits per instrument.
+            var own = setup
+            own.costs = leg.data.costs
+            _ = own.apply(to: &config)
             // The same parameters on every instrument, in its own units (lots of its lot size).
             let lane: BacktestRunner.LaneStrategy
             if strategy.strategyKind.name == "grid" {

@@ -8,6 +8,8 @@ public struct Workspace: Sendable {
     public private(set) var names: [String] = []
     private var values: [String: Value] = [:]
     public var settings = Settings()
+    /// Risk limits for subsequent runs (`risk max_position= ...`); nil: none.
+    public var risk: RiskSettings? = nil
     /// The last result, `_`.
     public var last: Value = .none
 

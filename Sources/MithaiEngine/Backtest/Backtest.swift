@@ -30,6 +30,10 @@ public struct BacktestSettings: Sendable, Equatable {
     /// grid of the earliest first timestamp of all; a single run given that origin makes the
     /// same decisions as that instrument's lane.
     public var clockOrigin: Nanos?
+    /// Pre-trade risk limits and the kill switch (nil or empty: no checks at all).
+    public var risk: RiskLimits? = nil
+    /// Funding of a perpetual swap (nil: none).
+    public var funding: FundingSchedule? = nil
 
     public init(decisionInterval: Nanos = 100 * Time.millisecond, equityEvery: Int = 1, checkInvariants: Bool = false,
                 shareBook: Bool = true, clockOrigin: Nanos? = nil)
@@ -107,11 +111,20 @@ public struct BacktestResult: Sendable {
     public var stoppedEarly: Bool
     /// True when one book served both sides (shared-book mode).
     public var sharedBook: Bool
+    /// The risk guard at the end (limits, mode, usage, breach log); nil without limits.
+    public var risk: RiskGuard? = nil
+    /// Funding received (positive) net, paid and received (both >= 0), and events settled.
+    public var funding = Money.zero
+    public var fundingPaid = Money.zero
+    public var fundingReceived = Money.zero
+    public var fundingEvents = 0
+    /// The execution report when the strategy was an execution algorithm.
+    public var execution: ExecutionReport? = nil
 
     /// P&L before fees marked at the final mid: cash + mark(position).
     public var grossPnL: Money { cash + valuation.mark(position: position, halfTicks: finalMarkHalfTicks) }
-    /// P&L after fees.
-    public var netPnL: Money { grossPnL - fees }
+    /// P&L after fees and funding.
+    public var netPnL: Money { grossPnL - fees + funding }
 
     public init(valuation: Valuation,
                 settings: BacktestSettings,
@@ -187,6 +200,9 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
 
     public init(exchange: Exchange, trader: Trader, latency: Latency, settings: BacktestSettings) {
         self.exchange = exchange
+        var trader = trader
+        if let r = settings.risk, trader.risk == nil { trader.setRiskLimits(r) }
+        if let f = settings.funding, trader.funding == nil { trader.setFunding(f) }
         self.trader = trader
         self.latency = latency
         self.settings = settings
@@ -214,6 +230,8 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
         var steps = 0
         var now = t0
         var lastMark: Int64 = 0
+        if let f = trader.funding, t0 != Nanos.max { trader.nextFunding = f.next(after: t0 - 1)?.time ?? Nanos.max }
+        let hooks = trader.risk != nil || trader.funding != nil
         if t0 != Nanos.max {
             _ = advance(to: t0, &strategy, exchangeFeed, localFeed)
             while true {
@@ -222,6 +240,7 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                 now = target
                 trader.time = now
                 if shared { showLocalView(exchangeFeed) }
+                if hooks { trader.beforeDecision() }
                 strategy.decide(&trader)
                 sendRequests()
                 steps += 1
@@ -256,7 +275,7 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
             }
         }
         let l = trader.ledger
-        return BacktestResult(valuation: l.valuation, settings: settings, startTime: t0 == Nanos.max ? 0 : t0,
+        var result = BacktestResult(valuation: l.valuation, settings: settings, startTime: t0 == Nanos.max ? 0 : t0,
                               endTime: now == Nanos.max ? 0 : now, steps: steps,
                               exchangeEvents: exchangeCursor, localEvents: localCursor, fills: trader.fills,
                               orders: trader.orderRecords, equity: equity, counters: trader.counters,
@@ -264,6 +283,12 @@ public struct Backtest<Exchange: ExchangeModel, Latency: LatencyModel>: Sendable
                               tradedValue: l.tradedValue, tradedQuantity: l.tradedQuantity,
                               finalMarkHalfTicks: trader.midHalfTicks ?? 0, exchangeTotals: exchange.totals,
                               tickToOrder: tickToOrder, orderRoundTrip: roundTrip, stoppedEarly: stopped, sharedBook: shared)
+        result.risk = trader.risk
+        result.funding = l.funding
+        result.fundingPaid = l.fundingPaid
+        result.fundingReceived = l.fundingReceived
+        result.fundingEvents = l.fundingEvents
+        return result
     }
 
     /// Processes everything stamped at or before `target`. Returns false when nothing is left

@@ -73,7 +73,12 @@ public struct BacktestConfiguration: Sendable {
     public var queue: QueueModelKind
     public var latency: AnyLatency
     public var fees: TradingValueFees
+    /// A full charge table (statutory charges, per-contract fees); when set it replaces `fees`.
+    public var charges: ChargeSchedule? = nil
     public var settings: BacktestSettings
+
+    /// The fee model the exchange charges.
+    public var runFees: RunFees { charges.map { .schedule($0) } ?? .rates(fees) }
 
     public init(contract: ContractKind = .linear, tickSize: ExactDecimal, lotSize: ExactDecimal,
                 multiplier: ExactDecimal = .one, exchange: ExchangeBehaviour = .noPartialFill,
@@ -112,10 +117,14 @@ public struct BacktestConfiguration: Sendable {
 
     /// The money unit and contract valuation of runs with this configuration.
     public var valuation: Valuation {
-        Valuation(contract: contract, tickSize: tickSize, lotSize: lotSize, multiplier: multiplier,
+        if let c = charges, contract == .linear {
+            return Valuation(contract: contract, tickSize: tickSize, lotSize: lotSize, multiplier: multiplier,
+                             digits: c.digits(contract: contract, tickSize: tickSize, lotSize: lotSize, multiplier: multiplier))
+        }
+        return Valuation(contract: contract, tickSize: tickSize, lotSize: lotSize, multiplier: multiplier,
                   digits: Valuation.requiredDigits(contract: contract, tickSize: tickSize, lotSize: lotSize,
-                                                   multiplier: multiplier, rateScale: fees.rateScale,
-                                                   fixedFees: fees.fixedFees))
+                                                   multiplier: multiplier, rateScale: runFees.rateScale,
+                                                   fixedFees: runFees.fixedFees))
     }
 }
 
@@ -219,15 +228,15 @@ public enum BacktestRunner {
         let trader = Trader(base: base, valuation: v, orderByOrder: c.exchange == .l3FIFO)
         switch c.exchange {
         case .noPartialFill:
-            var bt = Backtest(exchange: NoPartialFillExchange(base: base, queue: q, fees: c.fees, valuation: v),
+            var bt = Backtest(exchange: NoPartialFillExchange(base: base, queue: q, fees: c.runFees, valuation: v),
                               trader: trader, latency: c.latency, settings: c.settings)
             return bt.run(&strategy, exchangeFeed: ex, localFeed: lo, checkEvery: checkEvery, shouldContinue: shouldContinue)
         case .partialFill:
-            var bt = Backtest(exchange: PartialFillExchange(base: base, queue: q, fees: c.fees, valuation: v),
+            var bt = Backtest(exchange: PartialFillExchange(base: base, queue: q, fees: c.runFees, valuation: v),
                               trader: trader, latency: c.latency, settings: c.settings)
             return bt.run(&strategy, exchangeFeed: ex, localFeed: lo, checkEvery: checkEvery, shouldContinue: shouldContinue)
         case .l3FIFO:
-            var bt = Backtest(exchange: L3Exchange(base: base, fees: c.fees, valuation: v),
+            var bt = Backtest(exchange: L3Exchange(base: base, fees: c.runFees, valuation: v),
                               trader: trader, latency: c.latency, settings: c.settings)
             return bt.run(&strategy, exchangeFeed: ex, localFeed: lo, checkEvery: checkEvery, shouldContinue: shouldContinue)
         }

@@ -19,6 +19,11 @@ public struct Ledger: Sendable {
     public private(set) var fillCount = 0
     public private(set) var tradedQuantity: Lots = 0
     public private(set) var tradedValue = Money.zero
+    /// Funding of perpetuals, received positive (net), and its two sides (both >= 0).
+    public private(set) var funding = Money.zero
+    public private(set) var fundingPaid = Money.zero
+    public private(set) var fundingReceived = Money.zero
+    public private(set) var fundingEvents = 0
     /// Open lots, oldest first (all on the side of `position`).
     private var openPrices: ContiguousArray<Ticks> = []
     private var openQuantities: ContiguousArray<Lots> = []
@@ -65,10 +70,18 @@ public struct Ledger: Sendable {
         position += signed
     }
 
-    /// Equity at a mid of `halfTicks` (best bid + best ask): cash + mark(position) - fees.
+    /// Books a funding payment (received positive).
+    public mutating func applyFunding(_ amount: Money) {
+        funding += amount
+        if amount < .zero { fundingPaid -= amount } else { fundingReceived += amount }
+        fundingEvents += 1
+    }
+
+    /// Equity at a mid of `halfTicks` (best bid + best ask): cash + mark(position) - fees +
+    /// funding.
     @inlinable
     public func equity(markHalfTicks halfTicks: Int64) -> Money {
-        cash + valuation.mark(position: position, halfTicks: halfTicks) - fees
+        cash + valuation.mark(position: position, halfTicks: halfTicks) - fees + funding
     }
 
     /// P&L before fees at a mid of `halfTicks`: cash + mark(position).

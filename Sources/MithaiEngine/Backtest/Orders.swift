@@ -16,6 +16,12 @@ public enum OrderType: UInt8, Sendable, BitwiseCopyable, CaseIterable, CustomStr
     case stop = 2
     /// Like `stop`, but becomes a limit order at `price` with the order's time in force.
     case stopLimit = 3
+    /// A stop whose trigger follows the market: `price` holds the trailing distance in ticks
+    /// (> 0). A sell's stop is `max(stop, print - distance)` after every print, a buy's
+    /// `min(stop, print + distance)`; a print at or through the stop (sell: `<=`, buy: `>=`)
+    /// turns it into a market order. `stopPrice` is the initial stop (0: the last print, or
+    /// the near best price when nothing has printed, offset by the distance).
+    case trailingStop = 4
 
     public var description: String {
         switch self {
@@ -23,6 +29,7 @@ public enum OrderType: UInt8, Sendable, BitwiseCopyable, CaseIterable, CustomStr
         case .market: return "market"
         case .stop: return "stop"
         case .stopLimit: return "stop_limit"
+        case .trailingStop: return "trailing_stop"
         }
     }
 }
@@ -103,6 +110,8 @@ public enum RejectReason: UInt8, Sendable, BitwiseCopyable, CaseIterable, Custom
     case requestInFlight = 9
     /// The order is not in a state that allows the request (e.g. modify of a stop that triggered).
     case notModifiable = 10
+    /// Refused by the run's pre-trade risk checks (`RiskGuard`); the breach log says which limit.
+    case riskLimit = 11
 
     public var description: String {
         switch self {
@@ -117,6 +126,7 @@ public enum RejectReason: UInt8, Sendable, BitwiseCopyable, CaseIterable, Custom
         case .venueRejected: return "rejected by the venue before matching"
         case .requestInFlight: return "a request for this order is in flight"
         case .notModifiable: return "order cannot be modified"
+        case .riskLimit: return "rejected by a risk limit"
         }
     }
 }
@@ -151,6 +161,15 @@ public struct OrderRequest: Sendable, BitwiseCopyable, Equatable {
                              timeInForce: TimeInForce = .gtc) -> OrderRequest
     {
         OrderRequest(id: id, side: side, type: .limit, timeInForce: timeInForce, price: price, quantity: quantity)
+    }
+
+    /// A trailing stop (becomes a market order when triggered): `distance` ticks behind the best
+    /// print seen since it arrived; `initialStop` 0 starts it from the last print.
+    public static func trailingStop(id: OrderID, side: Side, distance: Ticks, quantity: Lots,
+                                    initialStop: Ticks = 0) -> OrderRequest
+    {
+        OrderRequest(id: id, side: side, type: .trailingStop, timeInForce: .gtc, price: distance, stopPrice: initialStop,
+                     quantity: quantity)
     }
 
     /// A market order.

@@ -29,6 +29,13 @@ public struct Trader: Sendable {
     public private(set) var fills: ContiguousArray<Fill> = []
     /// Counts of requests sent and of local rejections.
     public private(set) var counters = RequestCounters()
+    /// Pre-trade risk checks (nil when the run sets no limit: then they cost one nil test per
+    /// request and per decision).
+    public internal(set) var risk: RiskGuard?
+    /// Funding of a perpetual (nil for other products).
+    public internal(set) var funding: FundingSchedule?
+    /// Time of the next funding event to settle (`Nanos.max` when none is left).
+    var nextFunding: Nanos = Nanos.min
 
     /// - Parameter orderByOrder: keep an L3 book (for L3 data: add, cancel, modify, execute
     ///   events); otherwise an L2 book.
@@ -58,6 +65,13 @@ public struct Trader: Sendable {
         if orders.contains(request.id) { counters.localRejects += 1; return .duplicateOrderID }
         if request.quantity <= 0 { counters.localRejects += 1; return .invalidQuantity }
         if request.side == .none { counters.localRejects += 1; return .invalidOrder }
+        if risk != nil, riskRefuses(request.id, request.side, request.quantity, added: request.quantity,
+                                    price: request.type == .limit || request.type == .stopLimit ? request.price : 0,
+                                    isModify: false)
+        {
+            counters.localRejects += 1
+            return .riskLimit
+        }
         let record = Int32(orderRecords.count)
         orderRecords.append(OrderRecord(id: request.id, side: request.side, type: request.type,
                                         timeInForce: request.timeInForce, price: request.price,
@@ -100,6 +114,12 @@ public struct Trader: Sendable {
         if o.pending != .none { counters.localRejects += 1; return .requestInFlight }
         if o.status.isFinal { counters.localRejects += 1; return .unknownOrder }
         if quantity <= o.executed { counters.localRejects += 1; return .invalidQuantity }
+        if risk != nil, riskRefuses(id, o.side, quantity - o.executed, added: max(0, quantity - o.executed - o.leaves),
+                                    price: o.type == .limit || o.type == .stopLimit ? price : 0, isModify: true)
+        {
+            counters.localRejects += 1
+            return .riskLimit
+        }
         orders.update(id) { $0.pending = .modify; $0.requestTime = time }
         orderRecords[Int(o.record)].modifies += 1
         var r = o.request
@@ -109,6 +129,72 @@ public struct Trader: Sendable {
         outbox.append(OrderMessage(kind: .modify, request: r, time: time))
         counters.modifies += 1
         return nil
+    }
+
+    // MARK: - Risk and funding
+
+    /// Open (unfilled, live) lots of the strategy's buy and sell orders.
+    public var openQuantities: (buys: Lots, sells: Lots) {
+        var b: Lots = 0, s: Lots = 0
+        for o in orders where !o.status.isFinal {
+            if o.side == .buy { b += o.leaves } else { s += o.leaves }
+        }
+        return (b, s)
+    }
+
+    private mutating func riskRefuses(_ id: OrderID, _ side: Side, _ quantity: Lots, added: Lots, price: Ticks,
+                                      isModify: Bool) -> Bool
+    {
+        let open = openQuantities
+        return risk!.check(id: id, side: side, quantity: quantity, added: added, price: price, isModify: isModify,
+                           time: time, position: ledger.position, openBuys: open.buys, openSells: open.sells,
+                           midHalfTicks: midHalfTicks) != nil
+    }
+
+    /// Turns risk limits on (or off with nil) for the rest of the run.
+    public mutating func setRiskLimits(_ limits: RiskLimits?) {
+        risk = limits.flatMap { $0.isEmpty ? nil : RiskGuard(limits: $0, valuation: ledger.valuation) }
+    }
+
+    /// Sets the funding schedule of a perpetual.
+    public mutating func setFunding(_ schedule: FundingSchedule?) {
+        funding = schedule
+        nextFunding = Nanos.min
+    }
+
+    /// Called by the driver at each decision before the strategy decides: settles funding due
+    /// and runs the drawdown kill switch and the VaR monitor (cancelling orders when it fires).
+    mutating func beforeDecision() {
+        if let f = funding { settleFunding(f) }
+        if risk != nil {
+            let mid = midHalfTicks
+            let equity = mid.map { ledger.equity(markHalfTicks: $0) }
+            if let mode = risk!.decide(time: time, equity: equity, position: ledger.position, midHalfTicks: mid) {
+                let position = ledger.position
+                var doomed: [OrderID] = []
+                for o in orders where o.isCancellable {
+                    let adds = o.side == .buy ? position >= 0 : position <= 0
+                    if mode == .halted || adds { doomed.append(o.id) }
+                }
+                for id in doomed { cancel(id) }
+            }
+        }
+    }
+
+    private mutating func settleFunding(_ f: FundingSchedule) {
+        if nextFunding == Nanos.min {
+            // Not started by the driver: from the first event seen.
+            nextFunding = f.next(after: lastEventTime > 0 ? lastEventTime - 1 : time - 1)?.time ?? Nanos.max
+        }
+        while nextFunding <= time {
+            guard let e = f.next(after: nextFunding - 1) else { nextFunding = Nanos.max; break }
+            let mark = e.markHalfTicks != 0 ? e.markHalfTicks : (midHalfTicks ?? 0)
+            if mark > 0 && ledger.position != 0 {
+                ledger.applyFunding(FundingSchedule.payment(position: ledger.position, markHalfTicks: mark, rate: e.rate,
+                                                            valuation: ledger.valuation))
+            }
+            nextFunding = f.next(after: e.time)?.time ?? Nanos.max
+        }
     }
 
     /// Forgets orders that ended (filled, cancelled, expired, rejected), as hftbacktest's

@@ -121,7 +121,7 @@ public enum InstrumentPresets {
                                    currency: "USDT", timeZone: "UTC"),
             kind: .perpetual, hours: nil, referencePrice: d("3000.00"),
             summary: "ETH/USDT linear perpetual, Binance USD-M: tick 0.01 USDT, lot 0.001 ETH, 24/7, funding every 8 h"),
-    ]
+    ] + InstrumentCatalog.presets
 
     /// The preset for `key` (case-insensitive on both parts), or nil.
     public static func named(_ key: String) -> InstrumentPreset? {

@@ -60,6 +60,8 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
     var sellLow: Ticks = .max, sellHigh: Ticks = .min
     // Trigger bounds of waiting stops: lowest buy stop, highest sell stop.
     var buyStopLow: Ticks = .max, sellStopHigh: Ticks = .min
+    /// Waiting trailing stops (their triggers move with every print).
+    var trailingStops = 0
     var sequence: UInt64 = 0
     var scratch: ContiguousArray<Int32> = []
     var levelScratch: ContiguousArray<BookLevel> = []
@@ -155,6 +157,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
                 } else if aggressor == .sell {
                     if buyCount != 0 && buyHigh >= p { matchPrint(against: .buy, price: p, quantity: Lots(event.quantity)) }
                 }
+                if trailingStops != 0 { trail(price: p) }
                 if !stops.isEmpty && (p >= buyStopLow || p <= sellStopHigh) { triggerStops(price: p) }
             default:
                 break
@@ -228,9 +231,25 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         let triggered = scratch
         for s in triggered {
             removeStop(s)
-            slots[Int(s)].type = slots[Int(s)].type == .stop ? .market : .limit
+            slots[Int(s)].type = slots[Int(s)].type == .stopLimit ? .limit : .market
             arrive(s, answers: .update)
         }
+    }
+
+    /// Moves the triggers of waiting trailing stops after a print at `p`: a sell's stop rises to
+    /// `p - distance`, a buy's falls to `p + distance` (never the other way).
+    private mutating func trail(price p: Ticks) {
+        var moved = false
+        for s in stops where slots[Int(s)].type == .trailingStop {
+            let o = slots[Int(s)]
+            if o.side == .sell {
+                if p &- o.price > o.stopPrice { slots[Int(s)].stopPrice = p &- o.price; moved = true }
+            } else if p &+ o.price < o.stopPrice {
+                slots[Int(s)].stopPrice = p &+ o.price
+                moved = true
+            }
+        }
+        if moved { recomputeStopBounds() }
     }
 
     // MARK: - Requests
@@ -252,6 +271,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         if r.type == .limit || r.type == .stopLimit, r.price <= 0, valuation.contract == .inverse {
             return reject(r, .invalidOrder)
         }
+        if r.type == .trailingStop && r.price <= 0 { return reject(r, .invalidOrder) }
         sequence &+= 1
         let slot = Slot(id: r.id, side: r.side, type: r.type, timeInForce: r.timeInForce, status: .new,
                         state: .free, price: r.price, stopPrice: r.stopPrice, quantity: r.quantity,
@@ -266,11 +286,22 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
             slots.append(slot)
         }
         byID.set(r.id, s)
-        if r.type == .stop || r.type == .stopLimit {
+        if r.type == .trailingStop && r.stopPrice == 0 {
+            // The initial trigger: the distance behind the last print (or the near best price).
+            let reference = lastTradePrice ?? (r.side == .sell ? book.bestBid : book.bestAsk)
+            if reference == Ticks.min || reference == Ticks.max {
+                byID.remove(r.id)
+                freeSlots.append(s)
+                return reject(r, .noLiquidity)
+            }
+            slots[Int(s)].stopPrice = r.side == .sell ? reference &- r.price : reference &+ r.price
+        }
+        if r.type == .stop || r.type == .stopLimit || r.type == .trailingStop {
+            let stop = slots[Int(s)].stopPrice
             if let last = lastTradePrice,
-               (r.side == .buy && last >= r.stopPrice) || (r.side == .sell && last <= r.stopPrice)
+               (r.side == .buy && last >= stop) || (r.side == .sell && last <= stop)
             {
-                slots[Int(s)].type = r.type == .stop ? .market : .limit
+                slots[Int(s)].type = r.type == .stopLimit ? .limit : .market
                 arrive(s, answers: .new)
             } else {
                 addStop(s)
@@ -304,7 +335,14 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         let newLeaves = r.quantity - o.executed
         if o.state == .stop {
             slots[Int(s)].price = r.price
-            slots[Int(s)].stopPrice = r.stopPrice
+            if o.type == .trailingStop {
+                // The trigger keeps what it trailed to unless the request tightens it.
+                if r.stopPrice != 0 {
+                    slots[Int(s)].stopPrice = o.side == .sell ? max(o.stopPrice, r.stopPrice) : min(o.stopPrice, r.stopPrice)
+                }
+            } else {
+                slots[Int(s)].stopPrice = r.stopPrice
+            }
             slots[Int(s)].quantity = r.quantity
             slots[Int(s)].leaves = newLeaves
             removeStop(s)
@@ -551,6 +589,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
     private mutating func addStop(_ s: Int32) {
         slots[Int(s)].state = .stop
         slots[Int(s)].listIndex = Int32(stops.count)
+        if slots[Int(s)].type == .trailingStop { trailingStops += 1 }
         stops.append(s)
         recomputeStopBounds()
     }
@@ -561,6 +600,7 @@ public struct L2Exchange<Behaviour: FillBehaviour, Queue: QueueModel, Fees: FeeM
         if let m = stops.removeLastSwapping(at: Int(slots[i].listIndex)) { slots[Int(m)].listIndex = slots[i].listIndex }
         slots[i].state = .free
         slots[i].listIndex = -1
+        if slots[i].type == .trailingStop { trailingStops -= 1 }
         recomputeStopBounds()
     }
 

@@ -141,7 +141,7 @@ public struct L3Exchange<Fees: FeeModel>: ExchangeModel {
             if byID.find(r.id) >= 0 { return reject(r, .duplicateOrderID) }
             if r.quantity <= 0 { return reject(r, .invalidQuantity) }
             if r.side != .buy && r.side != .sell { return reject(r, .invalidOrder) }
-            if r.type == .stop || r.type == .stopLimit { return reject(r, .invalidOrder) }
+            if r.type == .stop || r.type == .stopLimit || r.type == .trailingStop { return reject(r, .invalidOrder) }
             orders.append(Order(id: r.id, side: r.side, type: r.type, timeInForce: r.timeInForce, price: r.price,
                                 quantity: r.quantity, leaves: r.quantity, executed: 0, rank: 0, requestTime: r.requestTime))
             byID.set(r.id, Int32(orders.count - 1))
