@@ -237,11 +237,15 @@ enum Functions {
             default: throw .at(args[0].range, "len of \(v.kindName)")
             }
         default:
+            if IndicatorFunctions.names.contains(name) {
+                throw .at(range, "\(name) is an indicator over a table's column: use it in a query",
+                          notes: ["for example: select ts, close, \(IndicatorFunctions.usage(name)) from bars"])
+            }
             if let v = ws[name] {
                 throw .at(range, "'\(name)' is \(v.kindName), not a function")
             }
             throw .at(range, "unknown function '\(name)'",
-                      suggestions: Suggest.names(for: name, among: scalarNames + QueryEngine.aggregateNames + ["from", "by", "where"]))
+                      suggestions: Suggest.names(for: name, among: scalarNames + QueryEngine.aggregateNames + IndicatorFunctions.names.sorted() + ["from", "by", "where"]))
         }
     }
 }
