@@ -45,10 +45,13 @@ enum AlertCommands {
         CommandSpec("alerts", category: "alerts",
                     summary: "lists the alerts with how often and when they fired; 'alerts history' lists every firing; 'alerts on DATA' replays a dataset through them",
                     parameters: [
-                        Parameter("what", .positional, .choice(["history"]), "history: every firing, oldest first"),
+                        Parameter("what", .positional, .choice(["history", "stop"]), "history: every firing, oldest first; stop: end a background replay"),
                         Parameter("data", .keyword("on"), .object("dataset"), "replay this dataset's quotes and trades through the alerts, in simulated time"),
+                        Parameter("speed", .option, .number, default: "as fast as possible",
+                                  "at a terminal, replay in the background at this many times real time (10x); alerts print above the prompt as they fire"),
                     ],
-                    examples: ["alert big when mid(btc) > 61800\nalerts on btc\nalerts", "alerts history"],
+                    examples: ["alert big when mid(btc) > 61800\nalerts on btc\nalerts", "alerts history",
+                               "alert dip when mid(btc) < 61700 once bell\nalerts on btc speed=10x"],
                     handler: { ctx in try list(&ctx) }),
     ]
 
@@ -218,19 +221,34 @@ enum AlertCommands {
             guard let v = try ctx.value("data") else { throw .internal("alerts on") }
             let d = try DataCommands.datasetObject(v, range: ctx.range("data"))
             guard !ctx.workspace.alerts.rules.isEmpty else { throw .at(ctx.range("data"), "no alerts to check: define one with alert NAME when CONDITION") }
+            if let speedValue = try ctx.value("speed") {
+                guard case .number(let n) = speedValue, n.double > 0, n.double <= 1e6 else { throw .at(ctx.range("speed"), "speed is a positive multiple of real time, e.g. 10x") }
+                if ctx.session.options.mode == .interactive {
+                    let tl = try AlertReplay.timeline(book: ctx.workspace.alerts, data: d, run: nil, session: ctx.session)
+                    guard let first = tl.times.first, let last = tl.times.last else { return .message("alerts on \(d.name): nothing to replay") }
+                    ctx.session.alertInbox.startReplay(book: ctx.workspace.alerts, timeline: tl, speed: n.double, zone: d.zone)
+                    ctx.session.markResultVolatile()
+                    let seconds = Double(last - first) / 1e9 / n.double
+                    return .message("replaying \(d.name) through \(ctx.workspace.alerts.rules.count) alert\(ctx.workspace.alerts.rules.count == 1 ? "" : "s") at \(Format.real(n.double))x in the background (\(Format.real((seconds * 10).rounded() / 10)) s); 'alerts stop' ends it")
+                }
+                // Scripts and pipes replay at once: the same alerts at the same simulated times.
+            }
             let fired = try AlertReplay.run(book: &ctx.workspace.alerts, data: d, run: nil, session: ctx.session)
             ctx.session.announce(fired, zone: d.zone)
             return .message("alerts on \(d.name): \(fired.count) fired")
         }
         let book = ctx.workspace.alerts
         let zone = ctx.workspace.settings.timeZone
+        if try ctx.choice("what") == "stop" {
+            return .message(ctx.session.alertInbox.stopReplay() ? "background replay stopped" : "no background replay is running")
+        }
         if try ctx.choice("what") == "history" {
             let h = book.history
             return .table(Table([
                 Column("time", .timestamp(h.map(\.time), zone: zone)),
                 Column("alert", .text(h.map(\.name))),
                 Column("condition", .text(h.map(\.text))),
-                Column("values", .text(h.map { f in f.values.map { "\($0.name)=\(valueText($0.name, $0.value))" }.joined(separator: " ") })),
+                Column("values", .text(h.map(observed))),
             ]))
         }
         let rules = book.rules
@@ -260,8 +278,12 @@ enum AlertCommands {
     }
 
     /// `alert big fired at 2024-08-08 23:57:01.123 UTC: mid(btc) > 61800  [mid(btc)=61800.1]`.
+    static func observed(_ f: AlertFiring) -> String {
+        f.values.map { "\($0.name.replacingOccurrences(of: "drawdown%", with: "drawdown"))=\(valueText($0.name, $0.value))" }.joined(separator: " ")
+    }
+
     static func line(_ f: AlertFiring, zone: String) -> String {
-        let values = f.values.map { "\($0.name)=\(valueText($0.name, $0.value))" }.joined(separator: " ")
+        let values = observed(f)
         return "alert \(f.name) fired at \(Value.timestamp(f.time, zone: zone).display): \(f.text)" + (values.isEmpty ? "" : "  [\(values)]")
     }
 }
@@ -270,10 +292,10 @@ enum AlertCommands {
 /// trades and the run's equity points, merged by time; the book is evaluated once per distinct
 /// instant after every update at that instant.
 enum AlertReplay {
-    static func run(book: inout AlertBook, data d: DatasetObject, run: RunObject?, session: Session) throws(WorkbenchError) -> [AlertFiring] {
+    /// The updates of every value the book's armed rules read, from the dataset (and run).
+    static func timeline(book: AlertBook, data d: DatasetObject, run: RunObject?, session: Session) throws(WorkbenchError) -> Timeline {
         let wanted = Set(book.valueNames)
-        guard !wanted.isEmpty else { return [] }
-        book.beginTimeline()
+        guard !wanted.isEmpty else { return Timeline() }
         // (time, slot, value) updates from each source.
         var updates: [(time: Int64, name: String, value: Double)] = []
         func want(_ n: String) -> Bool { wanted.contains(n) }
@@ -294,7 +316,8 @@ enum AlertReplay {
         }
         if want("last(\(d.name))") {
             let t = TableFunctions.trades(d, session: session)
-            if case .timestamp(let ts, _)? = t.column(named: "ts")?.data, let px = PlotCommand.numbers(t.column(named: "px")!)?.values {
+            // Receive times, as for quotes and the run's equity: one clock for every value.
+            if case .timestamp(let ts, _)? = t.column(named: "local_ts")?.data, let px = PlotCommand.numbers(t.column(named: "px")!)?.values {
                 for i in ts.indices { updates.append((ts[i], "last(\(d.name))", px[i])) }
             }
         }
@@ -323,20 +346,42 @@ enum AlertReplay {
         }
         // Stable by time: sources keep their order within an instant.
         let order = updates.indices.sorted { updates[$0].time != updates[$1].time ? updates[$0].time < updates[$1].time : $0 < $1 }
-        var values: [String: Double] = [:]
-        var fired: [AlertFiring] = []
+        var timeline = Timeline()
         var k = 0
-        let cancel = session.cancellation
         while k < order.count {
-            if k & 0xFFFF == 0 && cancel.isCancelled { throw .cancelled }
             let t = updates[order[k]].time
+            var group: [Timeline.Update] = []
             while k < order.count && updates[order[k]].time == t {
                 let u = updates[order[k]]
-                values[u.name] = u.value
+                group.append(Timeline.Update(name: u.name, value: u.value))
                 k += 1
             }
-            fired += book.evaluate(AlertSnapshot(time: t, values: values))
+            timeline.times.append(t)
+            timeline.updates.append(group)
+        }
+        return timeline
+    }
+
+    /// Replays `timeline` through `book` as fast as it goes; returns what fired, in order.
+    static func run(book: inout AlertBook, data d: DatasetObject, run: RunObject?, session: Session) throws(WorkbenchError) -> [AlertFiring] {
+        let tl = try timeline(book: book, data: d, run: run, session: session)
+        guard !tl.times.isEmpty else { return [] }
+        book.beginTimeline()
+        var values: [String: Double] = [:]
+        var fired: [AlertFiring] = []
+        let cancel = session.cancellation
+        for i in tl.times.indices {
+            if i & 0xFFFF == 0 && cancel.isCancelled { throw .cancelled }
+            for u in tl.updates[i] { values[u.name] = u.value }
+            fired += book.evaluate(AlertSnapshot(time: tl.times[i], values: values))
         }
         return fired
     }
+}
+
+/// The values a replay feeds the alerts, grouped by instant (ascending simulated time).
+struct Timeline: Sendable {
+    struct Update: Sendable { var name: String; var value: Double }
+    var times: [Int64] = []
+    var updates: [[Update]] = []
 }

@@ -51,6 +51,49 @@ public final class AlertInbox: Sendable {
     }
 
     public var isEmpty: Bool { pending.withLock { $0.isEmpty } }
+
+    // MARK: - Background replay (`alerts on DATA speed=10x` at a terminal)
+
+    /// Bumped to stop the running replay thread (each thread runs while it holds the latest).
+    private let generation = Atomic<Int>(0)
+    private let running = Atomic<Bool>(false)
+
+    /// Replays `timeline` through a copy of `book` on a background thread, paced at `speed`
+    /// times real time, posting what fires. Replaces a replay already running.
+    func startReplay(book: AlertBook, timeline: Timeline, speed: Double, zone: String) {
+        let mine = generation.wrappingAdd(1, ordering: .relaxed).newValue
+        running.store(true, ordering: .relaxed)
+        let thread = Thread { [self] in
+            var book = book
+            book.beginTimeline()
+            var values: [String: Double] = [:]
+            let clock = ContinuousClock()
+            let start = clock.now
+            guard let t0 = timeline.times.first else { return }
+            for i in timeline.times.indices {
+                let target = Double(timeline.times[i] - t0) / speed / 1e9
+                while true {
+                    if generation.load(ordering: .relaxed) != mine { return }
+                    let elapsed = clock.now - start
+                    let remaining = target - Double(elapsed.components.seconds) - Double(elapsed.components.attoseconds) / 1e18
+                    if remaining <= 0 { break }
+                    usleep(UInt32(min(remaining, 0.05) * 1e6))
+                }
+                for u in timeline.updates[i] { values[u.name] = u.value }
+                post(book.evaluate(AlertSnapshot(time: timeline.times[i], values: values)), zone: zone)
+            }
+            if generation.load(ordering: .relaxed) == mine { running.store(false, ordering: .relaxed) }
+        }
+        thread.name = "mithai-alert-replay"
+        thread.start()
+    }
+
+    /// Stops the background replay; returns whether one was running.
+    func stopReplay() -> Bool {
+        let was = running.exchange(false, ordering: .relaxed)
+        generation.wrappingAdd(1, ordering: .relaxed)
+        return was
+    }
 }
 
 extension Session {
@@ -66,8 +109,7 @@ extension Session {
             text += AlertCommands.line(f, zone: zone) + "\n"
             bell = bell || f.bell
             if let journal {
-                let observed = f.values.map { "\($0.name)=\(AlertCommands.valueText($0.name, $0.value))" }.joined(separator: " ")
-                try? journal.addAlert(commandID: currentCommandID, name: f.name, simulatedTime: f.time, condition: f.text, observed: observed)
+                try? journal.addAlert(commandID: currentCommandID, name: f.name, simulatedTime: f.time, condition: f.text, observed: AlertCommands.observed(f))
             }
         }
         if bell && options.mode == .interactive { text += "\u{07}" }

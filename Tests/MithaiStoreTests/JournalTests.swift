@@ -419,3 +419,22 @@ struct JournalTests {
         #expect(db.lastInsertRowID == 3)
     }
 }
+
+@Suite struct JournalAlertTests {
+    @Test func firedAlertsAreJournaledWithTheirSimulatedTime() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mithai-alerts-\(UUID().uuidString).sqlite").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        let journal = try Journal(path: path, mode: "script", source: nil, engineVersion: "test")
+        let id = try journal.begin(text: "backtest mm on btc")
+        try journal.addAlert(commandID: id, name: "dip", simulatedTime: 1_723_161_440_318_078_132, condition: "mid(btc) < 61700", observed: "mid(btc)=61697.85")
+        try journal.addAlert(commandID: nil, name: "wide", simulatedTime: 1_723_161_441_000_000_000, condition: "spread(btc) > 5 ticks", observed: "spread(btc)=0.6")
+        let rows = try journal.alerts()
+        #expect(rows.map(\.name) == ["dip", "wide"])
+        #expect(rows[0].simulatedTime == 1_723_161_440_318_078_132 && rows[0].observed == "mid(btc)=61697.85")
+        // A journal opened on an existing file keeps its alerts (CREATE TABLE IF NOT EXISTS).
+        let again = try Journal(path: path, mode: "script", source: nil, engineVersion: "test")
+        #expect(try again.alerts().isEmpty)
+        let count = try again.database.prepare("SELECT count(*) FROM alerts")
+        #expect(try count.step() && count.int(0) == 2)
+    }
+}
