@@ -49,7 +49,7 @@ import Glibc
         tty.waitForEditing()
         mark = tty.mark
         tty.send("2\r")
-        tty.waitFor("mithai> ", after: mark + 3)
+        tty.waitFor("\nmithai> ", after: mark)
         tty.waitForEditing()
         mark = tty.mark
         tty.send("x\r")
