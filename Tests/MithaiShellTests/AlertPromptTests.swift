@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MithaiStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,6 +62,13 @@ import Glibc
         tty.waitForEditing()
         tty.send(".quit\r")
         #expect([0, 256].contains(tty.exitStatus()))
+        // Journaled with its simulated time, outside any statement (it fired at the prompt).
+        let db = try Database(path: dir.appendingPathComponent("Sessions/journal.sqlite").path)
+        let row = try db.prepare("SELECT name, sim_ts, command_id IS NULL, observed FROM alerts")
+        #expect(try row.step())
+        #expect(row.string(0) == "dip" && row.int(1) == 1_723_161_440_318_078_132 && row.int(2) == 1)
+        #expect(row.string(3) == "mid(btc)=61697.85")
+        #expect(try !row.step())
     }
 
     @Test func pipedReplayPrintsTheSameAlertAtTheSameSimulatedTime() throws {

@@ -21,7 +21,7 @@ struct JournalTests {
         let db = journal.database
 
         let tables = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        #expect(tables == [[.text("artifacts")], [.text("commands")], [.text("meta")], [.text("sessions")]])
+        #expect(tables == [[.text("alerts")], [.text("artifacts")], [.text("commands")], [.text("meta")], [.text("sessions")]])
         #expect(try db.scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'commands_by_session'")
                 == .text("commands_by_session"))
         #expect(try db.rows("SELECT key, value FROM meta") == [[.text("schema_version"), .text(String(Journal.schemaVersion))]])
