@@ -242,6 +242,19 @@ enum IndicatorFunctions {
         }
     }
 
+    /// `help indicators` (all) or `help NAME` (one).
+    static func help(_ topic: String) -> String {
+        let rows = topic == "indicators" ? catalog : catalog.filter { $0.name == topic }
+        let width = rows.map(\.usage.count).max() ?? 0
+        var out = topic == "indicators" ? "Indicators: column functions in queries (select ts, sma(close, 20) from bars) and chart overlays\n(plot bars as candles with sma(close,20), rsi(close,14)). Warm-up rows are empty, never zero.\n\n" : ""
+        for r in rows {
+            out += "  " + r.usage.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + r.summary
+                + (r.oscillator ? " (own panel)" : "") + "\n"
+        }
+        out += "\nFormulas, warm-up and references: docs/INDICATORS.md\n"
+        return out
+    }
+
     static func usage(_ name: String) -> String { catalog.first { $0.name == name }?.usage ?? name }
 
     /// Days since the epoch in the zone's wall-clock time (the session of a session VWAP).

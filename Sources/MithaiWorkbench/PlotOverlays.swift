@@ -36,6 +36,7 @@ extension PlotCommand {
         var colorCursor = 0
         func nextColor() -> Int { defer { colorCursor += 1 }; return overlayColors[colorCursor % overlayColors.count] }
         let width = candleWidth(xs)
+        let paper = (try ctx.choice("theme") ?? ctx.workspace.settings.theme) == "paper"
         for (i, e) in items.enumerated() {
             let label = ctx.session.currentSource?.slice(e.range).replacingOccurrences(of: " ", with: "") ?? "overlay"
             var name = ""
@@ -67,7 +68,11 @@ extension PlotCommand {
             var panel = Panel(yLabel: label, xIsTime: xIsTime, series: [], weight: 1.1)
             switch name {
             case "macd", "macd_line", "macd_signal", "macd_hist" where outputs.count == 3:
-                panel.series = [Series(name: "histogram", style: .boxes, columns: [xs, outputs[2], Array(repeating: width, count: xs.count)], colorIndex: 5),
+                // The histogram in two colours: rising momentum green, falling red (greys on paper).
+                let widths = Array(repeating: width, count: xs.count)
+                let up = outputs[2].map { $0 >= 0 ? $0 : .nan }, down = outputs[2].map { $0 < 0 ? $0 : .nan }
+                panel.series = [Series(name: "histogram", style: .boxes, columns: [xs, up, widths], colorIndex: 2),
+                                Series(name: "", style: .boxes, columns: [xs, down, widths], colorIndex: paper ? 5 : 4),
                                 Series(name: "macd", style: .line, columns: [xs, outputs[0]], colorIndex: 1),
                                 Series(name: "signal", style: .line, columns: [xs, outputs[1]], colorIndex: 0)]
                 panel.referenceLines = [0]

@@ -42,7 +42,7 @@ import Testing
         #expect(p[0].series[3].dashType == 2)
         #expect(p[0].keyHeadroom > 0)
         #expect(p[2].yRange == 0...100 && p[2].referenceLines == [30, 70])
-        #expect(p[3].series.map(\.style) == [.boxes, .line, .line] && p[3].referenceLines == [0])
+        #expect(p[3].series.map(\.style) == [.boxes, .boxes, .line, .line] && p[3].referenceLines == [0])
         #expect(p[4].series.count == 1 && p[4].yRange == nil)
         // Every panel shares the x range.
         #expect(Set(p.map { $0.xRange }).count == 1 && p[0].xRange != nil)
