@@ -116,6 +116,9 @@ public enum GnuplotScript {
         let weights = panels.map(\.weight)
         let total = weights.reduce(0, +)
         var top = 0.96
+        // Settings a panel makes that the next one must undo (only emitted when used, so
+        // charts without them keep their scripts).
+        var fixedY = false, fixedX = false, arrows = false, headroom = false
         for (p, panel) in panels.enumerated() {
             let textStack: Bool = { if case .text = spec.output { stacked } else { false } }()
             if stacked && spec.layout == nil && !textStack {
@@ -126,7 +129,7 @@ public enum GnuplotScript {
                 lines.append("set tmargin 0.5")
                 lines.append("set bmargin \(p == panels.count - 1 ? "3" : "0.5")")
                 let isText: Bool = { if case .text = spec.output { true } else { false } }()
-                lines.append("set lmargin \(isText ? 10 : 8)")
+                lines.append("set lmargin \(isText ? 10 : spec.theme == .paper ? 11 : 8)")
                 lines.append("set rmargin \(isText ? 2 : 10)")
                 if p < panels.count - 1 { lines.append("set format x \"\"") } else { lines.append("unset format") }
                 top -= height
@@ -134,7 +137,41 @@ public enum GnuplotScript {
             } else if stacked {
                 if let t = panel.title { lines.append("set title \(quote(spec, t))") } else { lines.append("unset title") }
             }
+            // Before the axes: 'set key horizontal' turns the key on, axes() may turn it off.
+            if panel.keyHeadroom > 0 {
+                lines.append("set key horizontal maxrows 1")
+                lines.append("set offsets 0, 0, graph \(fmt(panel.keyHeadroom)), 0")
+                headroom = true
+            } else if headroom {
+                lines.append("set key vertical maxrows auto")
+                lines.append("set offsets 0, 0, 0, 0")
+                headroom = false
+            }
             lines += axes(panel, spec: spec, isLast: p == panels.count - 1 || spec.layout != nil || textStack)
+            if let r = panel.yRange {
+                lines.append("set yrange [\(fmt(r.lowerBound)):\(fmt(r.upperBound))]")
+                fixedY = true
+            } else if fixedY {
+                lines.append("set autoscale y")
+                fixedY = false
+            }
+            if let r = panel.xRange {
+                // Under `set xdata time` the bounds are strings in the time format (%s).
+                let q = panel.xIsTime ? "\"" : ""
+                lines.append("set xrange [\(q)\(fmt(r.lowerBound))\(q):\(q)\(fmt(r.upperBound))\(q)]")
+                fixedX = true
+            } else if fixedX {
+                lines.append("set autoscale x")
+                fixedX = false
+            }
+            if arrows { lines.append("unset arrow"); arrows = false }
+
+            let isText: Bool = { if case .text = spec.output { true } else { false } }()
+            for level in panel.referenceLines where !isText {
+                let grey = spec.theme == .paper ? "#777777" : "#8A8A8A"
+                lines.append("set arrow from graph 0, first \(fmt(level)) to graph 1, first \(fmt(level)) nohead dt 2 lw 1 lc rgb \"\(grey)\" back")
+                arrows = true
+            }
             lines.append(plotCommand(panel, files: p < files.count ? files[p] : [], theme: spec.theme, spec: spec))
         }
         if stacked { lines.append("unset multiplot") }
@@ -201,7 +238,17 @@ public enum GnuplotScript {
             }
             switch series.style {
             case .line:
-                parts.append("\(source) using 1:2 with lines lw 1.5 dt \(dt) lc rgb \"\(color)\" \(title)")
+                parts.append("\(source) using 1:2 with lines lw \(fmt(series.lineWidth ?? 1.5)) dt \(series.dashType ?? dt) lc rgb \"\(color)\" \(title)")
+            case .band:
+                // The fill first (translucent, no key entry), then the two edges.
+                // Characters cannot be translucent: text charts draw the edges only.
+                let isText: Bool = { if case .text = spec.output { true } else { false } }()
+                let opacity = theme == .paper ? "0.12" : "0.14"
+                if !isText {
+                    parts.append("\(source) using 1:2:3 with filledcurves fs transparent solid \(opacity) noborder lc rgb \"\(color)\" notitle")
+                }
+                parts.append("\(source) using 1:2 with lines lw 1 dt \(series.dashType ?? dt) lc rgb \"\(color)\" \(title)")
+                parts.append("\(source) using 1:3 with lines lw 1 dt \(series.dashType ?? dt) lc rgb \"\(color)\" notitle")
             case .step:
                 parts.append("\(source) using 1:2 with steps lw 1.5 dt \(dt) lc rgb \"\(color)\" \(title)")
             case .scatter:

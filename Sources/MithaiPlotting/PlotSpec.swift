@@ -36,6 +36,15 @@ public struct Panel: Sendable, Equatable {
     public var weight: Double
     /// Log scale on y.
     public var logY: Bool
+    /// A fixed y range (an oscillator's 0...100); nil scales to the data.
+    public var yRange: ClosedRange<Double>?
+    /// A fixed x range, so stacked panels line up (candles over volume over an oscillator).
+    public var xRange: ClosedRange<Double>?
+    /// Room above the data for a one-row key (price panels with overlays), as a fraction of
+    /// the panel's height; 0 keeps the key in its corner.
+    public var keyHeadroom: Double = 0
+    /// Horizontal reference lines (RSI's 30 and 70, a zero line), drawn dashed and dim.
+    public var referenceLines: [Double] = []
 
     public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, xIsTime: Bool = false,
                 series: [Series], weight: Double = 1, logY: Bool = false) {
@@ -46,15 +55,18 @@ public struct Panel: Sendable, Equatable {
         self.series = series
         self.weight = weight
         self.logY = logY
+        self.yRange = nil
+        self.xRange = nil
     }
 }
 
 /// One drawn series. `columns` are parallel arrays; their meaning depends on `style`:
 /// `.line/.step/.scatter/.impulses/.area`: x, y; `.candles`: x, open, low, high, close;
-/// `.boxes`: x, height, width; `.image`: x, y, z on a regular grid.
+/// `.boxes`: x, height, width; `.image`: x, y, z on a regular grid; `.band`: x, lower, upper
+/// (a translucent fill between two lines, edged by them: Bollinger bands).
 public struct Series: Sendable, Equatable {
     public enum Style: String, Sendable, Equatable {
-        case line, step, scatter, impulses, candles, boxes, image, area
+        case line, step, scatter, impulses, candles, boxes, image, area, band
     }
     public var name: String
     public var style: Style
@@ -63,6 +75,10 @@ public struct Series: Sendable, Equatable {
     public var colorIndex: Int?
     /// Draws a second, semi-transparent fill from the series down to zero (drawdown shading).
     public var fillToZero: Bool
+    /// gnuplot dash type for lines (nil: solid in the terminal theme, by series on paper).
+    public var dashType: Int?
+    /// Line width multiplier (nil: the default 1.5).
+    public var lineWidth: Double?
 
     public init(name: String, style: Style, columns: [[Double]], colorIndex: Int? = nil, fillToZero: Bool = false) {
         self.name = name

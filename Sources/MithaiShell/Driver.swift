@@ -124,6 +124,7 @@ public final class Driver {
         func flush(final: Bool) -> Bool {
             guard !pending.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { pending = ""; return true }
             let result = session.run(Source(pending, name: "<stdin>", firstLine: pendingFirstLine), allowIncomplete: !final)
+            session.deliverPendingAlerts()
             if result.incomplete { return true }
             pending = ""
             if let failure = result.failure {
@@ -147,6 +148,16 @@ public final class Driver {
         let historyPath = environment["MITHAI_HISTORY"] ?? environment["HOME"].map { ($0 as NSString).appendingPathComponent(".mithai_history") }
         let reader = EditLineReader(prompt: session.options.prompt, historyPath: historyPath)
         EditLineReader.completer = { line, cursor in Completer.complete(line: line, cursor: cursor, session: session) }
+        // Alerts fired by a live session wake the prompt and print above it.
+        EditLineReader.noticeFD = session.alertInbox.wakeFD
+        EditLineReader.takeNotices = {
+            var text = ""
+            let previous = session.noticePrinter
+            session.noticePrinter = { text += $0 }
+            session.deliverPendingAlerts()
+            session.noticePrinter = previous
+            return text
+        }
         let banner = "Mithai \(Session.engineVersion) — research workbench for HFT and market making. Type help, or .quit to leave.\n"
         output.write(session.options.style.color ? "\u{1B}[38;5;214m" + banner + "\u{1B}[0m" : banner, to: .out)
         var pending: [String] = []

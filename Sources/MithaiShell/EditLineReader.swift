@@ -29,6 +29,12 @@ final class EditLineReader {
     nonisolated(unsafe) static var promptText: UnsafeMutablePointer<CChar> = strdup("mithai> ")
     nonisolated(unsafe) static var mainPrompt: UnsafeMutablePointer<CChar> = strdup("mithai> ")
     nonisolated(unsafe) static var continuationPrompt: UnsafeMutablePointer<CChar> = strdup("   ...> ")
+    /// Readable when notices (fired alerts) wait: `Session.alertInbox.wakeFD`; -1 for none.
+    nonisolated(unsafe) static var noticeFD: Int32 = -1
+    /// Collects the waiting notices as text (delivers the session's pending alerts).
+    nonisolated(unsafe) static var takeNotices: (() -> String)?
+    /// The key getc returns when notices wait (Ctrl-]); bound to `mithai-notice`.
+    static let noticeKey: UInt32 = 0x1D
 
     init(prompt: String, historyPath: String?) {
         setlocale(LC_ALL, "")
@@ -50,6 +56,8 @@ final class EditLineReader {
         _ = mithai_el_addfn(editLine, "mithai-complete", "complete the word at the cursor", EditLineReader.complete)
         _ = mithai_el_bind(editLine, "^I", "mithai-complete")
         _ = mithai_el_bind(editLine, "^R", "em-inc-search-prev")
+        _ = mithai_el_addfn(editLine, "mithai-notice", "print waiting notices above the prompt", EditLineReader.showNotices)
+        _ = mithai_el_bind(editLine, "^]", "mithai-notice")
         _ = mithai_el_source(editLine)
     }
 
@@ -93,9 +101,10 @@ final class EditLineReader {
     /// Reads one character: waits on stdin and on the Ctrl-C self-pipe; decodes UTF-8.
     static let getCharacter: mithai_getc_fn = { _, out in
         var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: Interrupts.wakeFD, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: Interrupts.wakeFD, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: EditLineReader.noticeFD, events: Int16(POLLIN), revents: 0)]
         while true {
-            let ready = poll(&fds, fds[1].fd >= 0 ? 2 : 1, -1)
+            let ready = poll(&fds, fds[2].fd >= 0 ? 3 : fds[1].fd >= 0 ? 2 : 1, -1)
             if ready < 0 {
                 if errno == EINTR {
                     if Interrupts.pending { errno = EINTR; return -1 }
@@ -107,6 +116,12 @@ final class EditLineReader {
                 Interrupts.drain()
                 errno = EINTR
                 return -1
+            }
+            // Fired alerts: a key bound to `showNotices`, which prints them above the prompt
+            // and redraws the line being typed.
+            if fds[2].fd >= 0 && fds[2].revents & Int16(POLLIN) != 0 {
+                out?.pointee = wchar_t(bitPattern: EditLineReader.noticeKey)
+                return 1
             }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 var first: UInt8 = 0
@@ -130,6 +145,26 @@ final class EditLineReader {
                 return 1
             }
         }
+    }
+
+    /// Prints waiting notices above the prompt without breaking the line being typed: moves
+    /// to the first row of the edited text, clears to the end of the screen, prints the
+    /// notices, then leaves as many blank rows as the cursor was below the prompt's row, so
+    /// libedit's redisplay (which moves up that many rows from where it believes the cursor is)
+    /// redraws the prompt and the typed text, cursor in place, under the notices.
+    static let showNotices: mithai_cmd_fn = { editLine, _ in
+        guard let text = EditLineReader.takeNotices?(), !text.isEmpty else { return UInt8(CC_NORM) }
+        var rowsAbove = 0
+        if let editLine, let info = el_line(editLine)?.pointee {
+            let width = max(20, Terminal.width ?? 80)
+            let promptWidth = String(cString: EditLineReader.promptText).count
+            let typed = String(decoding: UnsafeRawBufferPointer(start: info.buffer, count: info.cursor - info.buffer), as: UTF8.self).count
+            rowsAbove = (promptWidth + typed) / width
+        }
+        var out = rowsAbove > 0 ? "\u{1B}[\(rowsAbove)A" : ""
+        out += "\r\u{1B}[J" + text + String(repeating: "\n", count: rowsAbove)
+        StandardOutput().write(out, to: .out)
+        return UInt8(CC_REDISPLAY)
     }
 
     /// TAB: completes the word at the cursor from the command table; lists choices when the

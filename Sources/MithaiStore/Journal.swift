@@ -50,6 +50,16 @@ public final class Journal {
         kind TEXT NOT NULL,                -- chart | export | report | script
         path TEXT NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS alerts(
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        command_id INTEGER REFERENCES commands(id),  -- the statement that was running; NULL in a live session
+        name TEXT NOT NULL,
+        sim_ts INTEGER NOT NULL,           -- simulated time it fired (ns since the epoch, UTC)
+        condition TEXT NOT NULL,           -- as written
+        observed TEXT NOT NULL,            -- the values it saw: name=value, space separated
+        fired_at TEXT NOT NULL             -- wall clock, ISO 8601 UTC
+    );
     """
 
     /// Opens the journal at `path` (creating folders and schema) and starts a new session.
@@ -103,6 +113,22 @@ public final class Journal {
     public func addArtifact(commandID: Int64, kind: String, path: String) throws {
         try database.prepare("INSERT INTO artifacts(command_id, kind, path) VALUES(?, ?, ?)")
             .run([.integer(commandID), .text(kind), .text(path)])
+    }
+
+    /// Records an alert that fired at simulated time `simulatedTime` (ns).
+    public func addAlert(commandID: Int64?, name: String, simulatedTime: Int64, condition: String, observed: String) throws {
+        try database.prepare("INSERT INTO alerts(session_id, command_id, name, sim_ts, condition, observed, fired_at) VALUES(?, ?, ?, ?, ?, ?, ?)")
+            .run([.integer(sessionID), commandID.map { .integer($0) } ?? .null, .text(name), .integer(simulatedTime),
+                  .text(condition), .text(observed), .text(Journal.now())])
+    }
+
+    /// Alerts fired in this session, oldest first: (name, simulated ns, condition, observed).
+    public func alerts() throws -> [(name: String, simulatedTime: Int64, condition: String, observed: String)] {
+        let s = try database.prepare("SELECT name, sim_ts, condition, observed FROM alerts WHERE session_id = ? ORDER BY id")
+        try s.bind([.integer(sessionID)])
+        var out: [(String, Int64, String, String)] = []
+        while try s.step() { out.append((s.string(0) ?? "", s.int(1), s.string(2) ?? "", s.string(3) ?? "")) }
+        return out
     }
 
     public func endSession() {

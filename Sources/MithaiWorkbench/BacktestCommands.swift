@@ -491,6 +491,10 @@ public enum BacktestCommands {
         if object.status == "cancelled" { cancellation.reset() }
         try store(object, session: session)
         ctx.workspace.define(object.name, .object(ObjectRef(object)))
+        // Alerts are checked over the run and its data, in simulated time.
+        if !ctx.workspace.alerts.rules.isEmpty {
+            session.announce(try AlertReplay.run(book: &ctx.workspace.alerts, data: setup.data, run: object, session: session), zone: setup.data.zone)
+        }
         return .object(ObjectRef(object))
     }
 

@@ -18,6 +18,8 @@ public enum Commands {
             [SweepCommand.spec, SweepCommand.mergeSpec],
             [MultiInstrument.fxSpec],
             [PlotCommand.spec],
+            AlertCommands.specs,
+            WatchlistCommands.specs,
             dotCommands,
         ]
         for c in families.joined() { r.register(c) }
@@ -25,7 +27,7 @@ public enum Commands {
     }()
 
     /// Order of categories in `help`.
-    static let categoryOrder = ["session", "data", "tables", "backtests", "charts", "shell"]
+    static let categoryOrder = ["session", "data", "tables", "backtests", "charts", "alerts", "watchlists", "shell"]
 
     // MARK: - Session
 

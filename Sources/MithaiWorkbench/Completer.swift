@@ -143,7 +143,7 @@ public enum Completer {
         } else if case .table(let t) = ws.last {
             columns = t.columnNames
         }
-        return columns + ["by", "from", "where"] + QueryEngine.aggregateNames
+        return columns + ["by", "from", "where"] + QueryEngine.aggregateNames + IndicatorFunctions.names.sorted()
     }
 
     /// File names in the folder of `word`, folders with a trailing slash.

@@ -239,11 +239,15 @@ enum Functions {
         case _ where OptionFunctions.names.contains(name):
             return try OptionFunctions.call(name, values, range: range, args: args)
         default:
+            if IndicatorFunctions.names.contains(name) {
+                throw .at(range, "\(name) is an indicator over a table's column: use it in a query",
+                          notes: ["for example: select ts, close, \(IndicatorFunctions.usage(name)) from bars"])
+            }
             if let v = ws[name] {
                 throw .at(range, "'\(name)' is \(v.kindName), not a function")
             }
             throw .at(range, "unknown function '\(name)'",
-                      suggestions: Suggest.names(for: name, among: scalarNames + QueryEngine.aggregateNames + ["from", "by", "where"]))
+                      suggestions: Suggest.names(for: name, among: scalarNames + QueryEngine.aggregateNames + IndicatorFunctions.names.sorted() + ["from", "by", "where"]))
         }
     }
 }

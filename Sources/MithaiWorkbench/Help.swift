@@ -20,13 +20,14 @@ public enum Help {
         let registry = ctx.session.registry
         guard let topic else { return overview(registry) }
         if topic == "syntax" || topic == "language" { return syntax }
+        if topic == "indicators" || IndicatorFunctions.names.contains(topic) { return IndicatorFunctions.help(topic) }
         if let spec = registry.lookup(topic) { return page(spec) }
         if let kind = Strategies.kind(topic) { return Strategies.help(kind) }
         if let setting = Settings.spec(topic) {
             return "setting \(setting.name) (default \(setting.defaultValue.display)): \(setting.summary)\nchange it with: set \(setting.name)=VALUE\n"
         }
         throw .at(ctx.range("topic"), "no help for '\(topic)'",
-                  suggestions: Suggest.names(for: topic, among: registry.allNames + Settings.specs.map(\.name) + Strategies.all.map(\.name) + ["syntax"]),
+                  suggestions: Suggest.names(for: topic, among: registry.allNames + Settings.specs.map(\.name) + Strategies.all.map(\.name) + ["syntax", "indicators"]),
                   notes: ["try 'help' for the list of commands"])
     }
 

@@ -37,6 +37,8 @@ enum PlotCommand {
                       "the table to draw (or pipe one in), or a named chart and its objects: " + namedCharts.keys.sorted().joined(separator: ", ")),
             Parameter("time", .keyword("at"), .time, "the instant of a depth chart"),
             Parameter("kind", .keyword("as"), .choice(kinds), default: "line", "chart kind"),
+            Parameter("overlays", .keyword("with"), .value, variadic: true,
+                      "indicators or expressions over the table's columns: moving averages, bands and vwap on the price panel, oscillators (rsi, macd, ...) each in a panel below; a trailing word 'panel' puts the one before it in its own panel"),
             Parameter("file", .keyword("to"), .path, "write to FILE.png, .svg or .pdf instead of the terminal"),
             Parameter("x", .option, .word, default: "the time column, else the first", "column for the x axis"),
             Parameter("y", .option, .word, default: "every other numeric column", "column(s) to draw, e.g. y=bid,ask"),
@@ -51,8 +53,10 @@ enum PlotCommand {
             Parameter("term", .option, .choice(["text", "sixel", "mono"]), default: "text", "terminal output: coloured text, sixel graphics, or plain text"),
         ],
         examples: ["t = select px: avg(x) by 1m from trades(btc)\nplot t as line", "plot bars as candles to figs/bars.png theme=paper size=1600x900",
-                   "set | select n: count() by value | plot as histogram"],
-        details: "Times are shown in their column's zone. Long series are reduced per pixel column keeping each column's min and max.",
+                   "set | select n: count() by value | plot as histogram",
+                   "plot bars as candles with sma(close,20), bbands(close,20,2), vwap",
+                   "plot bars as candles with ema(close,9), rsi(close,14), macd(close) to figs/ta.png"],
+        details: "Times are shown in their column's zone. Long series are reduced per pixel column keeping each column's min and max. Overlays (with ...) are the query language's indicators (see docs/INDICATORS.md) or any expression over the table's columns; `vwap` alone is the session VWAP of the bars' typical price (high+low+close)/3.",
         takesInput: true, handler: { ctx in try run(&ctx) })
 
     /// Charts a quant asks for by name, with what they draw.
@@ -73,16 +77,20 @@ enum PlotCommand {
     static func run(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         let table: Table
         let tableRange = ctx.range("table")
-        let targets = ctx.exprs("table")
+        // `with rsi(close,14) panel`: the word 'panel' lands among the positional arguments.
+        let panelMarks = ctx.has("overlays") ? ctx.exprs("table").filter { $0.word == "panel" && ctx.workspace["panel"] == nil } : []
+        let targets = ctx.exprs("table").filter { e in !panelMarks.contains { $0.range == e.range } }
         if let first = targets.first, case .name(let chart, let r) = first, namedCharts[chart] != nil, ctx.workspace[chart] == nil {
+            if ctx.has("overlays") { throw .at(ctx.range("overlays"), "overlays go on a table's chart: plot TABLE as candles with ...") }
             return try named(chart, range: r, objects: Array(targets.dropFirst()), ctx: &ctx)
         }
         if targets.count > 1 { throw .at(ctx.range("table"), "plot draws one table; for several series use y=a,b or by=COLUMN") }
         if let input = ctx.input {
-            if ctx.has("table") { throw .at(tableRange, "plot takes either a piped table or a TABLE argument, not both") }
+            if !targets.isEmpty { throw .at(tableRange, "plot takes either a piped table or a TABLE argument, not both") }
             guard case .table(let t) = input else { throw .at(ctx.verbRange, "plot needs a table, got \(input.kindName)") }
             table = t
-        } else if let v = try ctx.value("table") {
+        } else if let e = targets.first {
+            let v = try ctx.session.evaluate(e, in: &ctx.workspace)
             guard case .table(let t) = v else { throw .at(tableRange, "plot needs a table, got \(v.kindName)") }
             table = t
         } else {
@@ -90,14 +98,20 @@ enum PlotCommand {
         }
         guard table.rowCount > 0 else { throw .at(tableRange, "the table is empty: nothing to plot") }
         let kind = try ctx.choice("kind") ?? "line"
-        return try draw(try panelsFor(table, kind: kind, ctx: &ctx), kind: kind, title: nil, ctx: &ctx)
+        var panels = try panelsFor(table, kind: kind, ctx: &ctx)
+        if ctx.has("overlays") { panels = try addOverlays(to: panels, table: table, kind: kind, panelMarks: panelMarks, ctx: &ctx) }
+        return try draw(panels, kind: kind, title: nil, ctx: &ctx)
     }
 
     /// Lays out, reduces, draws and records panels.
     static func draw(_ drawn: [Panel], kind: String, title defaultTitle: String?, ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         var panels = drawn
         let theme = Theme(rawValue: try ctx.choice("theme") ?? ctx.workspace.settings.theme) ?? .terminal
-        let output = try outputFor(&ctx)
+        var output = try outputFor(&ctx)
+        // Oscillator panels under candles and volume get room of their own, not a squeeze.
+        if case .file(let path, let format, let w, let h, let dpi) = output, !ctx.has("size"), panels.count > 2, ctx.has("overlays") {
+            output = .file(path: path, format: format, width: w, height: h + (panels.count - 2) * 170, dpi: dpi)
+        }
         var title = defaultTitle
         if let t = try ctx.value("title") { title = t.display }
         var layout: PlotSpec.Layout?

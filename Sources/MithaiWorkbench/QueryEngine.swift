@@ -41,6 +41,9 @@ public enum QueryEngine {
             if r & 0xFFFF == 0 && cancel.isCancelled { throw .cancelled }
             for (i, f) in fns.enumerated() {
                 let v = try f(r)
+                // An empty value (a comparison with a missing cell, an indicator's warm-up)
+                // does not match, as NULL in SQL.
+                if case .none = v { continue outer }
                 guard case .bool(let b) = v else {
                     throw .at(conditions[i].range, "a condition must be true or false, got \(v.kindName)")
                 }
@@ -52,8 +55,14 @@ public enum QueryEngine {
     }
 
     public static func run(_ q: MithaiLanguage.Query, input: Value?, session: Session, in ws: inout Workspace) throws(WorkbenchError) -> Value {
+        try run(q, input: input, session: session, in: &ws, sourceGiven: false)
+    }
+
+    static func run(_ q: MithaiLanguage.Query, input: Value?, session: Session, in ws: inout Workspace, sourceGiven: Bool) throws(WorkbenchError) -> Value {
         let sourceValue: Value
-        if let s = q.source {
+        if sourceGiven, let input {
+            sourceValue = input
+        } else if let s = q.source {
             if input != nil { throw .at(s.range, "a query in a pipe takes its table from the left; drop 'from'") }
             sourceValue = try session.evaluate(s, in: &ws)
         } else if let input {
@@ -67,7 +76,21 @@ public enum QueryEngine {
         if q.by.isEmpty && !hasAggregate {
             if q.columns.isEmpty { return .table(t.gather(rows)) }
             var columns: [Column] = []
+            // Indicators read whole columns: they see the rows that pass 'where', in order.
+            if q.columns.contains(where: { containsIndicator($0.expr) }) && rows.count != t.rowCount {
+                var narrowed = q
+                narrowed.conditions = []
+                return try run(narrowed, input: .table(t.gather(rows)), session: session, in: &ws, sourceGiven: true)
+            }
             for c in q.columns {
+                if IndicatorFunctions.isIndicator(c.expr), let names = IndicatorFunctions.expansion(c.expr, label: c.label) {
+                    for (name, values) in zip(names, try IndicatorFunctions.compute(c.expr, over: t, session: session, ws: &ws)) {
+                        var n = name, k = 2
+                        while columns.contains(where: { $0.name == n }) { n = "\(name)\(k)"; k += 1 }
+                        columns.append(Column(n, .real(rows.map { values[$0] })))
+                    }
+                    continue
+                }
                 let f = try compile(c.expr, t, session: session, ws: &ws)
                 var values: [Value] = []
                 values.reserveCapacity(rows.count)
@@ -167,6 +190,7 @@ public enum QueryEngine {
     static func containsAggregate(_ e: Expr) -> Bool {
         switch e {
         case .call(let name, _, let args, _):
+            if IndicatorFunctions.isIndicator(e) { return args.contains { containsAggregate($0.value) } }
             return aggregateNames.contains(name) && !(name == "min" || name == "max") || (name == "min" || name == "max") && args.count == 1
                 || args.contains { containsAggregate($0.value) }
         case .name(let n, _): return n == "count"
@@ -176,7 +200,21 @@ public enum QueryEngine {
         }
     }
 
+    /// Whether an indicator (a column function) appears in `e`.
+    static func containsIndicator(_ e: Expr) -> Bool {
+        switch e {
+        case .call(_, _, let args, _): return IndicatorFunctions.isIndicator(e) || args.contains { containsIndicator($0.value) }
+        case .binary(_, let a, let b, _): return containsIndicator(a) || containsIndicator(b)
+        case .unary(_, let a, _): return containsIndicator(a)
+        default: return false
+        }
+    }
+
     static func defaultName(_ e: Expr) -> String {
+        if let n = IndicatorFunctions.defaultName(e, source: nil) { return n }
+        if case .call(let name, _, let args, _) = e, args.count == 1, let n = IndicatorFunctions.defaultName(args[0].value, source: nil) {
+            return name + "_" + n
+        }
         switch e {
         case .name(let n, _): return n
         case .call(let name, _, let args, _):
@@ -235,6 +273,7 @@ public enum QueryEngine {
                 }
             }
         case .call(let name, let nameRange, let args, _):
+            if IndicatorFunctions.isIndicator(e) { return try IndicatorFunctions.rowFunction(e, t, session: session, ws: &ws) }
             if aggregateNames.contains(name) && !((name == "min" || name == "max") && args.count > 1) {
                 throw .at(nameRange, "'\(name)' is an aggregate: use it in 'select' (with or without 'by')")
             }

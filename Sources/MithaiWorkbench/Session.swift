@@ -107,6 +107,12 @@ public final class Session {
         withJournal { try journal.addArtifact(commandID: id, kind: kind, path: path) }
     }
 
+    /// Alerts fired off the main thread (a live session) wait here until the shell delivers
+    /// them (`deliverPendingAlerts`); the shell polls `alertInbox.wakeFD` at the prompt.
+    public let alertInbox = AlertInbox()
+    /// Prints a notice above the prompt without breaking the line being typed (set by the
+    /// interactive shell; nil prints it as ordinary output).
+    public var noticePrinter: ((String) -> Void)?
     /// Draws progress of long commands (terminal only).
     public var progress: (any ProgressReporter)?
     /// Depth of nested `.read`, to stop runaway recursion.

@@ -1,4 +1,5 @@
 import MithaiLanguage
+public import MithaiEngine
 
 /// Everything a session has made: named values, settings and the last result.
 /// A value type: the interpreter runs each statement on a copy and keeps the copy only if the
@@ -12,6 +13,8 @@ public struct Workspace: Sendable {
     public var risk: RiskSettings? = nil
     /// The last result, `_`.
     public var last: Value = .none
+    /// Alerts and their history (AlertCommands).
+    public var alerts = AlertBook()
 
     public init() {}
 

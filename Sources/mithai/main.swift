@@ -17,7 +17,20 @@ struct Mithai: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print one JSON line (compare with ../shared/bench).",
-        subcommands: [Replay.self, Grid.self, Strategy.self])
+        subcommands: [Replay.self, Grid.self, Strategy.self, IndicatorKernels.self])
+
+    struct IndicatorKernels: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "indicators",
+            abstract: "Times each indicator kernel over a seeded random walk; prints nanoseconds per point.")
+        @Option(help: "Points in the series.") var points: Int = 1_000_000
+        @Option(help: "Runs per kernel; the median is reported.") var repeats: Int = 5
+
+        func run() throws {
+            let code = Benchmarks.indicators(points: points, repeats: repeats)
+            if code != 0 { throw ArgumentParser.ExitCode(code) }
+        }
+    }
 
     struct Grid: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -44,6 +44,25 @@ func candles(_ n: Int) -> Series {
             return PlotSpec(title: "BTCUSDT 10s", panels: [Panel(yLabel: "price", xIsTime: true, series: [c], weight: 3),
                                                            Panel(yLabel: "volume", xIsTime: true, series: [volume], weight: 1)],
                             theme: theme, output: output)
+        case "overlays":
+            // Candles with an SMA, Bollinger bands (a band and a dashed middle) and an RSI panel.
+            let c = candles(5)
+            let xs = c.columns[0]
+            var price = Panel(yLabel: "price", xIsTime: true, series: [c,
+                Series(name: "sma(close,3)", style: .line, columns: [xs, [.nan, .nan, 101, 102, 103]], colorIndex: 0),
+                Series(name: "bbands(close,3,2)", style: .band, columns: [xs, [.nan, .nan, 99, 100, 101], [.nan, .nan, 103, 104, 105]], colorIndex: 6)], weight: 3)
+            var middle = Series(name: "", style: .line, columns: [xs, [.nan, .nan, 101, 102, 103]], colorIndex: 6)
+            middle.dashType = 2
+            middle.lineWidth = 1
+            price.series.append(middle)
+            price.keyHeadroom = 0.14
+            var rsi = Panel(yLabel: "RSI(close,3)", xIsTime: true, series: [Series(name: "", style: .line, columns: [xs, [.nan, .nan, .nan, 60, 40]])], weight: 1.1)
+            rsi.yRange = 0...100
+            rsi.referenceLines = [30, 70]
+            let range = (xs[0] - 5)...(xs[4] + 5)
+            price.xRange = range
+            rsi.xRange = range
+            return PlotSpec(title: "BTCUSDT 10s", panels: [price, rsi], theme: theme, output: output)
         case "histogram":
             return PlotSpec(panels: [Panel(xLabel: "px", yLabel: "count",
                                            series: [Series(name: "px", style: .boxes, columns: [[1, 2, 3], [5, 9, 2], [0.9, 0.9, 0.9]])])],
@@ -61,7 +80,7 @@ func candles(_ n: Int) -> Series {
         }
     }
 
-    @Test("gnuplot script snapshot", arguments: ["line", "candles", "scatter", "heatmap", "histogram", "drawdown"], Theme.allCases)
+    @Test("gnuplot script snapshot", arguments: ["line", "candles", "scatter", "heatmap", "histogram", "drawdown", "overlays"], Theme.allCases)
     func snapshot(_ kind: String, _ theme: Theme) throws {
         let spec = ScriptSnapshotTests.spec(kind, theme: theme)
         let files = spec.panels.enumerated().map { p, panel in panel.series.indices.map { "$DATA\(p)_\($0)" } }
@@ -104,6 +123,24 @@ func candles(_ n: Int) -> Series {
             // 640 × 400 px at 96 per inch = 480 × 300 pt.
             #expect(String(decoding: data, as: UTF8.self).contains("/MediaBox [ 0 0 480 300 ]"))
         }
+    }
+
+    @Test("overlays (bands, dashed lines, fixed ranges, reference lines) draw without gnuplot errors", arguments: Theme.allCases)
+    func overlaysDraw(_ theme: Theme) throws {
+        try #require(Gnuplot.executable != nil, "gnuplot is not installed")
+        var spec = ScriptSnapshotTests.spec("overlays", theme: theme)
+        let path = temporary("png")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        spec.output = .file(path: path, format: .png, width: 640, height: 400, dpi: 96)
+        #expect(try gnuplot.draw(spec) == nil)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count > 5000)
+        // In the terminal the band is its two edges (characters cannot be translucent).
+        spec.output = .text(columns: 80, rows: 30, color: false)
+        let text = try gnuplot.draw(spec) ?? ""
+        #expect(text.contains("sma(close,3)"))
+        // Two panels, the oscillator's fixed 0...100 axis below the price.
+        #expect(text.components(separatedBy: "\n").filter { $0.hasPrefix("     100 +") }.count == 1)
+        #expect(text.contains("       0 +"))
     }
 
     @Test func textChartInTheTerminalHasNoEscapesWhenMono() throws {

@@ -21,7 +21,7 @@ struct JournalTests {
         let db = journal.database
 
         let tables = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        #expect(tables == [[.text("artifacts")], [.text("commands")], [.text("meta")], [.text("sessions")]])
+        #expect(tables == [[.text("alerts")], [.text("artifacts")], [.text("commands")], [.text("meta")], [.text("sessions")]])
         #expect(try db.scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'commands_by_session'")
                 == .text("commands_by_session"))
         #expect(try db.rows("SELECT key, value FROM meta") == [[.text("schema_version"), .text(String(Journal.schemaVersion))]])
@@ -417,5 +417,24 @@ struct JournalTests {
         for i in 1...3 { try insert.run([.integer(Int64(i))]) }
         #expect(try db.rows("SELECT v FROM k") == [[.integer(1)], [.integer(2)], [.integer(3)]])
         #expect(db.lastInsertRowID == 3)
+    }
+}
+
+@Suite struct JournalAlertTests {
+    @Test func firedAlertsAreJournaledWithTheirSimulatedTime() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mithai-alerts-\(UUID().uuidString).sqlite").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        let journal = try Journal(path: path, mode: "script", source: nil, engineVersion: "test")
+        let id = try journal.begin(text: "backtest mm on btc")
+        try journal.addAlert(commandID: id, name: "dip", simulatedTime: 1_723_161_440_318_078_132, condition: "mid(btc) < 61700", observed: "mid(btc)=61697.85")
+        try journal.addAlert(commandID: nil, name: "wide", simulatedTime: 1_723_161_441_000_000_000, condition: "spread(btc) > 5 ticks", observed: "spread(btc)=0.6")
+        let rows = try journal.alerts()
+        #expect(rows.map(\.name) == ["dip", "wide"])
+        #expect(rows[0].simulatedTime == 1_723_161_440_318_078_132 && rows[0].observed == "mid(btc)=61697.85")
+        // A journal opened on an existing file keeps its alerts (CREATE TABLE IF NOT EXISTS).
+        let again = try Journal(path: path, mode: "script", source: nil, engineVersion: "test")
+        #expect(try again.alerts().isEmpty)
+        let count = try again.database.prepare("SELECT count(*) FROM alerts")
+        #expect(try count.step() && count.int(0) == 2)
     }
 }

@@ -13,7 +13,7 @@ set origin 0,0.27
 set size 1,0.69
 set tmargin 0.5
 set bmargin 0.5
-set lmargin 8
+set lmargin 11
 set rmargin 10
 set format x ""
 unset title
@@ -29,7 +29,7 @@ set origin 0,0.04
 set size 1,0.23
 set tmargin 0.5
 set bmargin 3
-set lmargin 8
+set lmargin 11
 set rmargin 10
 unset format
 unset title

@@ -1,0 +1,166 @@
+import Foundation
+import MithaiLanguage
+import MithaiEngine
+
+/// A named list of instruments: dataset names or instrument symbols of loaded datasets.
+final class WatchlistObject: WorkspaceObject {
+    let kind = "watchlist"
+    let name: String
+    let members: [String]
+
+    init(name: String, members: [String]) { self.name = name; self.members = members }
+
+    var summary: String { "watchlist \(name): \(members.joined(separator: ", "))" }
+    var display: String { summary }
+    var canonical: String { name + "=" + members.joined(separator: ",") }
+}
+
+/// `watchlist NAME = SYM, SYM, ...` and `quotes NAME`: per instrument the last trade, the change
+/// over the data, bid/ask and spread at the end, traded volume and a sparkline of the last
+/// price. Static over loaded datasets (a live session refreshes it in `watch` mode: issue 7).
+/// The table function `quotes(DATA)` and the mnemonic `SYMBOL QUOTES` are different syntax
+/// (a call, and a dataset name first) and keep working.
+enum WatchlistCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("watchlist", aliases: ["wl"], category: "watchlists",
+                    summary: "names a list of instruments (dataset names or symbols) for 'quotes NAME'; without a list, shows it",
+                    parameters: [Parameter("name", .positional, .name, "the watchlist's name, then = SYM, SYM, ... (without a list: show it)")],
+                    examples: ["watchlist crypto = btc, BTCUSDT", "watchlist crypto = btc\nquotes crypto"],
+                    details: "Members are dataset names, or the instrument symbols of loaded datasets (any case). The list is a "
+                        + "workspace value, saved with the session like any other statement.",
+                    acceptsExtraOptions: true,
+                    handler: { ctx in try define(&ctx) }),
+        CommandSpec("quotes", category: "watchlists",
+                    summary: "shows a watchlist: last, change, bid/ask, spread, volume and a sparkline per instrument",
+                    parameters: [Parameter("name", .positional, .value, required: true, "a watchlist (or a dataset)")],
+                    examples: ["watchlist crypto = btc\nquotes crypto", "quotes btc"],
+                    details: "The table function quotes(DATA) (top of book through time) and the mnemonic 'SYMBOL QUOTES' are unaffected.",
+                    handler: { ctx in try show(&ctx) }),
+    ]
+
+    static func define(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        // `watchlist tech = a, b` binds as the option tech=[a, b].
+        let extra = ctx.arguments.extra
+        if extra.isEmpty {
+            guard let name = try ctx.word("name") else { throw .at(ctx.verbRange, "usage: watchlist NAME = SYM, SYM, ...") }
+            guard case .object(let o)? = ctx.workspace[name], let w = o.as(WatchlistObject.self) else {
+                throw .at(ctx.range("name"), "no watchlist named '\(name)'", notes: ["define one: watchlist \(name) = SYM, SYM, ..."])
+            }
+            return .object(ObjectRef(w))
+        }
+        guard extra.count == 1, !ctx.has("name") else {
+            throw .at(ctx.commandRange, "usage: watchlist NAME = SYM, SYM, ...")
+        }
+        let (name, nameRange, value) = (extra[0].label, extra[0].labelRange, extra[0].value)
+        if ctx.session.registry.lookup(name) != nil { throw .at(nameRange, "'\(name)' is a command; choose another name") }
+        if let existing = ctx.workspace[name], case .object(let o) = existing, o.as(WatchlistObject.self) == nil {
+            throw .at(nameRange, "'\(name)' is already \(existing.kindName); choose another name")
+        }
+        var items: [Expr] = []
+        if case .list(let l, _) = value { items = l } else { items = [value] }
+        var members: [String] = []
+        for e in items {
+            let w: String
+            switch e {
+            case .name(let n, _): w = n
+            case .literal(.string(let s), _): w = s
+            default: w = ctx.session.currentSource?.slice(e.range) ?? ""
+            }
+            _ = try resolve(w, range: e.range, ws: ctx.workspace)
+            if !members.contains(w) { members.append(w) }
+        }
+        let object = WatchlistObject(name: name, members: members)
+        ctx.workspace.define(name, .object(ObjectRef(object)))
+        return .object(ObjectRef(object))
+    }
+
+    /// A member's dataset: by name, else by instrument symbol (case-insensitive).
+    static func resolve(_ member: String, range: SourceRange, ws: Workspace) throws(WorkbenchError) -> DatasetObject {
+        if case .object(let o)? = ws[member], let d = o.as(DatasetObject.self) { return d }
+        let all = DataCommands.allDatasets(ws)
+        if let d = all.first(where: { $0.instrument.symbol.uppercased() == member.uppercased() }) { return d }
+        throw .at(range, "'\(member)' is neither a dataset nor the symbol of one",
+                  suggestions: Suggest.names(for: member, among: all.map(\.name) + all.map(\.instrument.symbol)),
+                  notes: all.isEmpty ? ["load data first: load PATH as NAME"] : ["datasets: " + all.map { "\($0.name) (\($0.instrument.symbol))" }.joined(separator: " ")])
+    }
+
+    static func show(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        let e = ctx.exprs("name")[0]
+        var members: [(String, DatasetObject)] = []
+        if case .name(let n, let r) = e, ctx.workspace[n] == nil {
+            members = [(n, try resolve(n, range: r, ws: ctx.workspace))]
+        } else {
+            let v = try ctx.session.evaluate(e, in: &ctx.workspace)
+            guard case .object(let o) = v else { throw .at(e.range, "quotes shows a watchlist, got \(v.kindName)", notes: ["for the top of book through time: quotes(DATA)"]) }
+            if let w = o.as(WatchlistObject.self) {
+                for m in w.members { members.append((m, try resolve(m, range: e.range, ws: ctx.workspace))) }
+            } else if let d = o.as(DatasetObject.self) {
+                members = [(d.name, d)]
+            } else {
+                throw .at(e.range, "quotes shows a watchlist, got \(v.kindName)")
+            }
+        }
+        var symbol: [String] = [], last: [Double] = [], change: [Double] = [], changePct: [Double] = []
+        var bid: [Double] = [], ask: [Double] = [], spread: [Double] = [], volume: [Double] = [], spark: [String] = [], asOf: [Int64] = []
+        var zone = "UTC"
+        for (_, d) in members {
+            zone = d.zone
+            let t = TableFunctions.trades(d, session: ctx.session)
+            let q = try TableFunctions.quotes(d, session: ctx.session)
+            let px = PlotCommand.numbers(t.column(named: "px")!)?.values ?? []
+            let qty = PlotCommand.numbers(t.column(named: "qty")!)?.values ?? []
+            var series = px
+            var times: [Int64] = { if case .timestamp(let v, _)? = t.column(named: "ts")?.data { v } else { [] } }()
+            let b = PlotCommand.numbers(q.column(named: "bid")!)?.values ?? []
+            let a = PlotCommand.numbers(q.column(named: "ask")!)?.values ?? []
+            if series.isEmpty {
+                // No trades (bars only, or a book without prints): the close or the mid.
+                if !d.dataset.bars.isEmpty {
+                    let bars = TableFunctions.bars(d)
+                    series = PlotCommand.numbers(bars.column(named: "close")!)?.values ?? []
+                    if case .timestamp(let v, _)? = bars.column(named: "ts")?.data { times = v }
+                } else {
+                    series = zip(b, a).map { ($0 + $1) / 2 }
+                    if case .timestamp(let v, _)? = q.column(named: "ts")?.data { times = v }
+                }
+            }
+            let vol = !qty.isEmpty ? qty.reduce(0, +) : (!d.dataset.bars.isEmpty ? (PlotCommand.numbers(TableFunctions.bars(d).column(named: "volume")!)?.values ?? []).reduce(0, +) : .nan)
+            let finite = series.filter(\.isFinite)
+            let first = finite.first ?? .nan, lastValue = finite.last ?? .nan
+            symbol.append(d.instrument.symbol.isEmpty ? d.name : d.instrument.symbol)
+            last.append(lastValue)
+            change.append(lastValue - first)
+            changePct.append(first != 0 ? (lastValue - first) / first * 100 : .nan)
+            let lb = b.last(where: \.isFinite) ?? .nan, la = a.last(where: \.isFinite) ?? .nan
+            bid.append(lb); ask.append(la); spread.append(la - lb)
+            volume.append(vol)
+            spark.append(sparkline(series, width: 20))
+            asOf.append(times.last ?? Column.null)
+        }
+        return .table(Table([
+            Column("symbol", .text(symbol)),
+            Column("name", .text(members.map(\.0))),
+            Column("last", .real(last)),
+            Column("change", .real(change)),
+            Column("change_pct", .real(changePct)),
+            Column("bid", .real(bid)),
+            Column("ask", .real(ask)),
+            Column("spread", .real(spread)),
+            Column("volume", .real(volume)),
+            Column("trend", .text(spark)),
+            Column("as_of", .timestamp(asOf, zone: zone)),
+        ]))
+    }
+
+    /// The series in `width` equal slices by position, each slice's last value drawn as one of
+    /// ▁▂▃▄▅▆▇█ between the series' min and max.
+    static func sparkline(_ values: [Double], width: Int) -> String {
+        let v = values.filter(\.isFinite)
+        guard !v.isEmpty, width > 0 else { return "" }
+        let n = min(width, v.count)
+        let points = (0..<n).map { k in v[min(v.count - 1, (k + 1) * v.count / n - 1)] }
+        let lo = points.min()!, hi = points.max()!
+        let blocks = Array("▁▂▃▄▅▆▇█")
+        return String(points.map { p in hi > lo ? blocks[min(7, Int((p - lo) / (hi - lo) * 7.999))] : blocks[3] })
+    }
+}
