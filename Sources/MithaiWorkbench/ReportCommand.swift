@@ -9,6 +9,8 @@ import Crypto
 /// comment), so the report alone says how to re-create each of its numbers and figures.
 public struct ReportManifest: Codable, Equatable, Sendable {
     public var version = 1
+    /// The report file as it was named when written.
+    public var path: String
     public var engine: String
     public var runs: [String]
     public var theme: String
@@ -31,7 +33,10 @@ public struct ReportManifest: Codable, Equatable, Sendable {
 
     public struct StatRow: Codable, Equatable, Sendable {
         public var stat: String
+        /// As shown in the report.
         public var values: [String]
+        /// The full-precision value (shortest round-trip double), for verification.
+        public var exact: [String]
     }
 
     public struct FigureEntry: Codable, Equatable, Sendable {
@@ -127,12 +132,7 @@ enum ReportCommand {
         let manifest = try build(runs: runs, path: path, theme: theme, figureFormat: figureFormat, script: script,
                                  drawImages: canDraw, ctx: &ctx)
         var written: [String] = manifest.figures.compactMap(\.file).filter { FileManager.default.fileExists(atPath: $0) }
-        let text: String
-        switch ext {
-        case "html", "htm": text = html(manifest, runs: runs, path: path)
-        case "tex": text = latexDocument(manifest, runs: runs, path: path)
-        default: text = markdown(manifest, runs: runs, path: path)
-        }
+        let text = render(manifest, runs: runs)
         do {
             try OutputFile.write(Array(text.utf8), to: path)
             if ext != "tex" {
@@ -147,6 +147,27 @@ enum ReportCommand {
         ctx.session.recordArtifact(kind: "report", path: path)
         for f in written { ctx.session.recordArtifact(kind: "report-file", path: f) }
         return .object(ObjectRef(ReportObject(path: path, manifest: manifest, files: written)))
+    }
+
+    /// The report's text in the format its file name asks for.
+    static func render(_ m: ReportManifest, runs: [RunObject]) -> String {
+        switch (m.path as NSString).pathExtension.lowercased() {
+        case "html", "htm": html(m, runs: runs, path: m.path)
+        case "tex": latexDocument(m, runs: runs, path: m.path)
+        default: markdown(m, runs: runs, path: m.path)
+        }
+    }
+
+    /// The text with embedded images and the manifest left out, to compare reports by content.
+    static func comparable(_ text: String) -> [Substring] {
+        var out = ""
+        var rest = Substring(text)
+        while let r = rest.range(of: ";base64,") {
+            out += rest[..<r.upperBound]
+            rest = rest[r.upperBound...].drop { $0 != "\"" }
+        }
+        out += rest
+        return out.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains(ReportManifest.marker) }
     }
 
     static func statsPath(_ path: String) -> String { (path as NSString).deletingPathExtension + "-stats.tex" }
@@ -183,7 +204,8 @@ enum ReportCommand {
                               events: d.dataset.eventCount, span: d.spanText ?? ""))
         }
         let rows = runs.map(BacktestCommands.statisticsRows)
-        let stats = rows[0].indices.map { i in ReportManifest.StatRow(stat: rows[0][i].0, values: rows.map { $0[i].1 }) }
+        let stats = rows[0].indices.map { i in ReportManifest.StatRow(stat: rows[0][i].0, values: rows.map { $0[i].1 },
+                                                                              exact: rows.map { Number.format($0[i].2) }) }
         let base = (path as NSString).deletingPathExtension
         let plotTheme: Theme = theme == "dark" ? .terminal : .paper
         let format = Output.FileFormat(rawValue: figureFormat) ?? .png
@@ -208,7 +230,7 @@ enum ReportCommand {
                 figures.append(.init(name: chart, title: title, file: nil, fingerprint: "", note: message))
             }
         }
-        return ReportManifest(engine: Session.engineVersion, runs: runs.map(\.name), theme: theme, figureFormat: figureFormat,
+        return ReportManifest(path: path, engine: Session.engineVersion, runs: runs.map(\.name), theme: theme, figureFormat: figureFormat,
                               data: data, stats: stats, figures: figures, script: script)
     }
 

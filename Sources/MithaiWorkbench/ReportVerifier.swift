@@ -83,8 +83,8 @@ public enum ReportVerifier {
             problems.append("the statistics listed differ: the report has \(manifest.stats.count), now \(now.stats.count)")
         } else {
             for (a, b) in zip(manifest.stats, now.stats) {
-                for (i, run) in manifest.runs.enumerated() where a.values[i] != b.values[i] {
-                    problems.append("\(a.stat) of \(run): report \(a.values[i].isEmpty ? "(none)" : a.values[i]), now \(b.values[i].isEmpty ? "(none)" : b.values[i])")
+                for (i, run) in manifest.runs.enumerated() where a.values[i] != b.values[i] || a.exact[i] != b.exact[i] {
+                    problems.append("\(a.stat) of \(run): report \(a.exact[i].isEmpty ? "(none)" : a.exact[i]), now \(b.exact[i].isEmpty ? "(none)" : b.exact[i])")
                 }
             }
         }
@@ -94,6 +94,17 @@ public enum ReportVerifier {
         if manifest.figures.count != now.figures.count { problems.append("the report has \(manifest.figures.count) figures, now \(now.figures.count)") }
         for (a, b) in zip(manifest.data, now.data) where a != b {
             problems.append("dataset \(a.name): report \(a.events) events \(a.span), now \(b.events) events \(b.span)")
+        }
+        if problems.isEmpty {
+            // Every number in the text: the report re-rendered from the recomputed record must
+            // read the same (embedded images aside).
+            var shown = now
+            for i in shown.figures.indices where i < manifest.figures.count { shown.figures[i].file = manifest.figures[i].file }
+            let expected = ReportCommand.comparable(ReportCommand.render(shown, runs: runs)), actual = ReportCommand.comparable(text)
+            if expected != actual {
+                let i = (0..<min(expected.count, actual.count)).first { expected[$0] != actual[$0] } ?? min(expected.count, actual.count)
+                problems.append("the report's text differs from its record at line \(i + 1) (edited by hand?)\n    report: \(i < actual.count ? String(actual[i]) : "(end)")\n    now:    \(i < expected.count ? String(expected[i]) : "(end)")")
+            }
         }
         if !problems.isEmpty {
             session.print("verify failed: \(path): \(problems.count) difference\(problems.count == 1 ? "" : "s")\n" + problems.map { "  " + $0 + "\n" }.joined(), to: .err)
