@@ -70,7 +70,7 @@ public enum ReportVerifier {
                                  session: session, verbRange: range, words: [])
         let now: ReportManifest
         do {
-            now = try ReportCommand.build(runs: runs, path: path,
+            now = try ReportCommand.build(runs: runs, path: manifest.path,
                                           theme: manifest.theme, figureFormat: manifest.figureFormat, script: manifest.script,
                                           drawImages: false, ctx: &ctx)
         } catch {
