@@ -291,9 +291,9 @@ enum ExportCommand {
         do { try OutputFile.makeFolders((path as NSString).deletingLastPathComponent) } catch { throw .failed("\(error)") }
         let rows: Int
         do { rows = try NpzWriter.write(d.dataset, to: path) } catch { throw .failed("\(error)") }
-        // The zip holds no time stamps (fixed 1980 date), so its bytes are a function of the data.
+        // Digest the uncompressed events: compressed bytes may differ between zlib versions.
         let hash: String
-        do { hash = try DatasetLoader.contentHash(ofFiles: [path]) } catch { throw .failed("\(error)") }
+        do { hash = try NpzWriter.dataDigest(ofNpz: path) } catch { throw .failed("\(error)") }
         ctx.session.recordArtifact(kind: "export", path: path)
         return .object(ObjectRef(ExportObject(path: path, format: "npz", rows: rows, sha256: hash)))
     }

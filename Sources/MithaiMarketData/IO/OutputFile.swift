@@ -135,3 +135,22 @@ extension DatasetLoader {
         try hashFiles(paths, control: LoadControl())
     }
 }
+
+extension NpzWriter {
+    /// SHA-256 (hex) of the uncompressed `data.npy` member of an `.npz`: a digest of the events
+    /// written that does not depend on the zlib version that compressed them.
+    public static func dataDigest(ofNpz path: String) throws -> String {
+        let archive = try ZipArchive(try InputFile(path: path))
+        guard let member = archive.member(named: "data.npy") else { throw DataError(file: path, "no data.npy in the archive") }
+        let stream = try archive.open(member)
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try stream.read(into: buffer)
+            if n == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
+        return OutputFile.hex(hasher.finalize())
+    }
+}
