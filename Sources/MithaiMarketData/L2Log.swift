@@ -15,13 +15,14 @@ extension Dataset {
     /// - `every == nil`: whenever those levels change (after the last event of a receive time,
     ///   so transient states inside one packet are not reported);
     /// - `every == k`: at every multiple of `k` from the first event's time to the last event's,
-    ///   with the book after all events received at or before that instant.
+    ///   with the book after all events received at or before that instant. `phase` shifts the
+    ///   grid (the zone's UTC offset, so hours fall on local hours).
     ///
     /// The book before `range.lowerBound` is rebuilt first, so a window starts from the true
     /// state. L3 data goes through an `L3Book` (its L2 view); L2 data through an `L2Book` that
     /// removes crossed levels, as `book` does. `body` returns false to stop; `progress` gets the
     /// fraction done every 65,536 events. O(events × levels); memory O(levels).
-    public func forEachL2Snapshot(levels: Int, every: Nanos? = nil, range: Range<Int>? = nil,
+    public func forEachL2Snapshot(levels: Int, every: Nanos? = nil, phase: Nanos = 0, range: Range<Int>? = nil,
                                   progress: ((Double) throws -> Void)? = nil,
                                   _ body: (L2LogRow) throws -> Bool) rethrows {
         let r = range ?? 0..<eventCount
@@ -40,7 +41,9 @@ extension Dataset {
             var next: Nanos = 0
             if let every {
                 let first = events[r.lowerBound].localTime
-                next = first >= 0 ? (first + every - 1) / every * every : first / every * every
+                // The first instant t >= first with (t + phase) a multiple of `every`.
+                let local = first + phase
+                next = (local >= 0 ? (local + every - 1) / every * every : local / every * every) - phase
             }
             var i = r.lowerBound
             while i < r.upperBound {

@@ -248,6 +248,7 @@ enum ExportCommand {
             every = e
         }
         guard d.dataset.eventCount > 0 else { throw .at(ctx.range("what"), "\(d.name) has no events (bars only?): no book to log") }
+        if let window, window.isEmpty { throw .at(ctx.range("what"), "no events in the run's trading window: no book to log") }
         var names = ["time", "time_ns"]
         for i in 1...levels { names += ["bid_px_\(i)", "bid_sz_\(i)", "ask_px_\(i)", "ask_sz_\(i)"] }
         let writer = try RowWriter(path: path, format: format, names: names)
@@ -255,7 +256,10 @@ enum ExportCommand {
         func px(_ t: Ticks) -> String { DecimalLiteral.format(mantissa: d.priceMantissa(t), scale: d.priceScale) }
         func sz(_ l: Lots) -> String { DecimalLiteral.format(mantissa: d.quantityMantissa(l), scale: d.quantityScale) }
         do {
-            try d.dataset.forEachL2Snapshot(levels: levels, every: every, range: window,
+            // Intervals fall on the local clock of the data's zone (1h on the hour in Kolkata too).
+            let first = d.dataset.withEvents { $0[window?.lowerBound ?? 0].localTime }
+            let phase = Int64(Format.utcOffset(first, zone: zone)) * 1_000_000_000
+            try d.dataset.forEachL2Snapshot(levels: levels, every: every, phase: phase, range: window,
                                             progress: { f in try session.checkpoint("export \(label)", fraction: f) }) { row in
                 let iso = Format.isoTimestamp(row.time, zone: zone)
                 var cells: [(csv: String, json: String)] = [(iso, Renderer.jsonString(iso)), (String(row.time), String(row.time))]

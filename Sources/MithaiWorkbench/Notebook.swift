@@ -19,20 +19,26 @@ public enum Notebook {
         return (stripEscapes(Renderer.render(value, format: session.workspace.settings.format, style: style)), nil)
     }
 
-    /// Removes ANSI escape sequences (terminal charts are drawn in colour).
+    /// Removes ANSI escape sequences (terminal charts are drawn in colour) and sixel pictures
+    /// (device control strings, ESC P ... ESC \\), which are images, not text.
     static func stripEscapes(_ s: String) -> String {
         guard s.contains("\u{1B}") else { return s }
         var out = ""
-        var escape = false
-        var csi = false
+        enum State { case text, escape, csi, dcs, dcsEscape }
+        var state = State.text
         for ch in s.unicodeScalars {
-            if escape {
-                if csi { if (0x40...0x7E).contains(ch.value) { escape = false; csi = false } }
-                else if ch == "[" { csi = true } else { escape = false }
-                continue
+            switch state {
+            case .text:
+                if ch == "\u{1B}" { state = .escape } else { out.unicodeScalars.append(ch) }
+            case .escape:
+                state = ch == "[" ? .csi : ch == "P" ? .dcs : .text
+            case .csi:
+                if (0x40...0x7E).contains(ch.value) { state = .text }
+            case .dcs:
+                if ch == "\u{1B}" { state = .dcsEscape }
+            case .dcsEscape:
+                state = ch == "\\" ? .text : .dcs
             }
-            if ch == "\u{1B}" { escape = true; continue }
-            out.unicodeScalars.append(ch)
         }
         return out
     }
