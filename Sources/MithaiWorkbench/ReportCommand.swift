@@ -185,9 +185,11 @@ enum ReportCommand {
 
     /// The standard figures of the runs: (name, title, runs drawn).
     static func figurePlan(_ runs: [RunObject]) -> [(String, String, [RunObject])] {
-        var plan: [(String, String, [RunObject])] = [("pnl", "Equity and drawdown", runs), ("inventory", "Inventory", runs)]
+        var plan: [(String, String, [RunObject])] = [("pnl", runs.count > 1 ? "Equity" : "Equity and drawdown", runs), ("inventory", "Inventory", runs)]
         for r in runs {
             let suffix = runs.count > 1 ? " (\(r.name))" : ""
+            // Drawdown is drawn for one run at a time.
+            if runs.count > 1 { plan.append(("pnl", "Equity and drawdown" + suffix, [r])) }
             plan += [("fills", "Fills on the mid price" + suffix, [r]), ("markouts", "Markouts" + suffix, [r]),
                      ("latency", "Latency" + suffix, [r])]
         }
