@@ -294,7 +294,14 @@ enum ExportCommand {
         guard d.dataset.eventCount > 0 else { throw .at(ctx.range("what"), "\(d.name) has no events (bars only?): nothing for hftbacktest") }
         do { try OutputFile.makeFolders((path as NSString).deletingLastPathComponent) } catch { throw .failed("\(error)") }
         let rows: Int
-        do { rows = try NpzWriter.write(d.dataset, to: path) } catch { throw .failed("\(error)") }
+        let session = ctx.session
+        do {
+            rows = try NpzWriter.write(d.dataset, to: path) { f in try session.checkpoint("export \(d.name) to .npz", fraction: f) }
+        } catch let e as WorkbenchError {
+            throw e
+        } catch {
+            throw .failed("\(error)")
+        }
         // Digest the uncompressed events: compressed bytes may differ between zlib versions.
         let hash: String
         do { hash = try NpzWriter.dataDigest(ofNpz: path) } catch { throw .failed("\(error)") }

@@ -16,7 +16,15 @@ public enum Notebook {
         if figure != nil { return ("", figure) }
         var style = session.style
         style.color = false
-        return (stripEscapes(Renderer.render(value, format: session.workspace.settings.format, style: style)), nil)
+        return (clipped(stripEscapes(Renderer.render(value, format: session.workspace.settings.format, style: style))), nil)
+    }
+
+    /// Long output (a whole table printed with `set rows=0`) is kept to its first 200 lines.
+    static func clipped(_ text: String, lines limit: Int = 200) -> String {
+        guard text.utf8.count > 4_000 else { return text }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count > limit + 1 else { return text }
+        return lines.prefix(limit).joined(separator: "\n") + "\n... (\(Renderer.grouped(lines.count - limit - 1)) more lines)\n"
     }
 
     /// Removes ANSI escape sequences (terminal charts are drawn in colour) and sixel pictures
