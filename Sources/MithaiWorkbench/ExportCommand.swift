@@ -42,7 +42,7 @@ enum ExportCommand {
             Parameter("levels", .option, .integer, default: "5", "L2 log: price levels per side"),
             Parameter("every", .option, .duration, default: "every change", "L2 log: one snapshot per interval instead of one per change"),
         ],
-        examples: ["export fills(r1) to out/fills.csv", "stats r1 r2 | export to out/stats.jsonl",
+        examples: ["export fills(r1) to out/fills.csv", "export fills r1 to out/fills.jsonl", "stats r1 r2 | export to out/stats.jsonl",
                    "export btc l2 to out/btc-l2.csv levels=10 every=1s", "export r1 equity to out/equity.json",
                    "export btc to out/btc.npz"],
         details: """
@@ -98,7 +98,13 @@ enum ExportCommand {
         var objectExpr = first
         var part: (String, SourceRange)?
         if what.count == 2 {
-            part = (try CommandContext.word(of: what[1]), what[1].range)
+            // `export r1 fills` or `export fills r1` (part first, as in the founding design).
+            if case .name(let w, let r) = what[0], (runParts + dataParts).contains(w), ctx.workspace[w] == nil {
+                objectExpr = what[1]
+                part = (w, r)
+            } else {
+                part = (try CommandContext.word(of: what[1]), what[1].range)
+            }
         } else if case .member(let base, let name, let nameRange, _) = first, (runParts + dataParts).contains(name) {
             objectExpr = base
             part = (name, nameRange)
