@@ -268,6 +268,12 @@ enum ReportCommand {
         ])
     }
 
+    /// The run's one-line account without its leading name.
+    static func runLine(_ r: RunObject) -> String {
+        let d = r.display
+        return d.hasPrefix(r.name + ": ") ? String(d.dropFirst(r.name.count + 2)) : d
+    }
+
     static func title(_ m: ReportManifest) -> String { "Backtest report: " + m.runs.joined(separator: ", ") }
 
     // MARK: - Markdown
@@ -277,7 +283,7 @@ enum ReportCommand {
         func rel(_ p: String) -> String { Notebook.relativePath(p, from: folder.isEmpty ? "." : folder) }
         var out = "# \(title(m))\n\n"
         out += "Mithai \(m.engine), theme \(m.theme). Check every number and figure: `mithai verify \(path)`\n\n"
-        out += "## Runs\n\n" + runs.map { "- **\($0.name)**: \($0.display)\n" }.joined() + "\n"
+        out += "## Runs\n\n" + runs.map { "- **\($0.name)**: \(runLine($0))\n" }.joined() + "\n"
         out += "## Parameters\n\n" + Renderer.markdown(parameterTable(runs)) + "\n"
         out += "## Data\n\n" + Renderer.markdown(dataTable(m, runs: runs)) + "\n"
         out += "## Statistics\n\n" + Renderer.markdown(statsTable(m))
@@ -339,7 +345,7 @@ enum ReportCommand {
         <p>Mithai \(escape(m.engine)), theme \(escape(m.theme)). Check every number and figure: <code>mithai verify \(escape(path))</code></p>
 
         """
-        out += "<h2>Runs</h2>\n<ul>\n" + runs.map { "<li><b>\(escape($0.name))</b>: \(escape($0.display))</li>\n" }.joined() + "</ul>\n"
+        out += "<h2>Runs</h2>\n<ul>\n" + runs.map { "<li><b>\(escape($0.name))</b>: \(escape(runLine($0)))</li>\n" }.joined() + "</ul>\n"
         out += "<h2>Parameters</h2>\n" + htmlTable(parameterTable(runs))
         out += "<h2>Data</h2>\n" + htmlTable(dataTable(m, runs: runs))
         out += "<h2>Statistics</h2>\n" + htmlTable(statsTable(m))
@@ -383,9 +389,10 @@ enum ReportCommand {
         \\begin{itemize}
 
         """
-        for r in runs { out += "\\item \\textbf{\(Renderer.latexEscape(r.name))}: \(Renderer.latexEscape(r.display))\n" }
+        for r in runs { out += "\\item \\textbf{\(Renderer.latexEscape(r.name))}: \(Renderer.latexEscape(runLine(r)))\n" }
         out += "\\end{itemize}\n\n\\section*{Parameters}\n" + small(parameterTable(runs))
-        out += "\n\\section*{Data}\n" + small(dataTable(m, runs: runs).gather(Array(0..<m.data.count)))
+        // The hash and path are long: the data table is scaled to the text width.
+        out += "\n\\section*{Data}\n\\noindent\\resizebox{\\linewidth}{!}{%\n" + Renderer.latex(dataTable(m, runs: runs)) + "}\n"
         out += "\n\\section*{Statistics}\n" + small(statsTable(m))
         out += "\n\\section*{Figures}\n"
         for f in m.figures {
