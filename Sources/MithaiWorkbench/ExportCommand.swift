@@ -167,18 +167,20 @@ enum ExportCommand {
 
     // MARK: - Writers
 
-    /// Writes rows one by one through `OutputFile`; the caller supplies each row's cells.
+    /// Writes rows one by one through `OutputFile`; the caller supplies each row's cells, as
+    /// CSV field text (quoted here when needed) or as JSON values (`json` is true).
     final class RowWriter {
         let file: OutputFile
         let format: String
-        let names: [String]
+        let keys: [String]
         var rows = 0
+        var json: Bool { format != "csv" }
 
         init(path: String, format: String, names: [String]) throws(WorkbenchError) {
             do { file = try OutputFile(path: path) } catch { throw .failed("\(error)") }
             self.format = format
-            self.names = names
-            if format == "csv" { try put(names.map(Renderer.csvField).joined(separator: ",") + "\r\n") }
+            keys = names.map { Renderer.jsonString($0) + ":" }
+            if format == "csv" { try put(names.map(ExportCommand.csvField).joined(separator: ",") + "\r\n") }
             if format == "json" { try put("[") }
         }
 
@@ -186,23 +188,90 @@ enum ExportCommand {
             do { try file.write(s) } catch { throw .failed("\(error)") }
         }
 
-        /// One row: each cell as (CSV text, JSON text).
-        func row(_ cells: [(csv: String, json: String)]) throws(WorkbenchError) {
+        func row(_ cells: [String]) throws(WorkbenchError) {
+            var s = ""
             switch format {
             case "csv":
-                try put(cells.map { Renderer.csvField($0.csv) }.joined(separator: ",") + "\r\n")
+                for (i, c) in cells.enumerated() {
+                    if i > 0 { s += "," }
+                    s += csvField(c)
+                }
+                s += "\r\n"
             default:
-                var s = format == "json" ? (rows == 0 ? "\n" : ",\n") : ""
-                s += "{" + zip(names, cells).map { Renderer.jsonString($0) + ":" + $1.json }.joined(separator: ",") + "}"
-                if format == "jsonl" { s += "\n" }
-                try put(s)
+                if format == "json" { s = rows == 0 ? "\n" : ",\n" }
+                s += "{"
+                for (i, c) in cells.enumerated() {
+                    if i > 0 { s += "," }
+                    s += keys[i]
+                    s += c
+                }
+                s += format == "jsonl" ? "}\n" : "}"
             }
+            try put(s)
             rows += 1
         }
 
         func finish() throws(WorkbenchError) -> String {
             if format == "json" { try put(rows == 0 ? "]\n" : "\n]\n") }
             do { return try file.finish() } catch { throw .failed("\(error)") }
+        }
+    }
+
+    /// RFC 4180 quoting, looking at UTF-8 bytes (the Character scan of `Renderer.csvField`
+    /// dominated the time of large exports).
+    static func csvField(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// ISO 8601 text of instants exactly as `Format.isoTimestamp` writes it, without Foundation
+    /// formatting per cell: the zone's offset is looked up once per 15 minutes of data (offsets
+    /// change at whole quarter hours of UTC). Makes CSV exports of timestamps ~10x faster.
+    struct ISOTimestamps {
+        let zone: String
+        private var bucket = Int64.min
+        private var offset: Int64 = 0
+
+        init(zone: String) { self.zone = zone }
+
+        mutating func text(_ ns: Int64) -> String {
+            var off: Int64 = 0
+            if zone != "UTC" {
+                let quarter: Int64 = 900_000_000_000
+                let b = ns >= 0 ? ns / quarter : (ns - quarter + 1) / quarter
+                if b != bucket { bucket = b; offset = Int64(Format.utcOffset(ns, zone: zone)) }
+                off = offset
+            }
+            let dayNs: Int64 = 86_400_000_000_000
+            let local = ns &+ off * 1_000_000_000
+            let day = local >= 0 ? local / dayNs : (local - dayNs + 1) / dayNs
+            let date = CivilDate(daysSinceEpoch: day)
+            guard (0...9999).contains(date.year) else { return Format.isoTimestamp(ns, zone: zone) }
+            var tod = local - day * dayNs
+            var out: [UInt8] = []
+            out.reserveCapacity(36)
+            func digits(_ v: Int64, _ n: Int) {
+                var d = [UInt8](repeating: 48, count: n), x = v
+                for i in stride(from: n - 1, through: 0, by: -1) { d[i] = UInt8(48 + x % 10); x /= 10 }
+                out += d
+            }
+            digits(Int64(date.year), 4); out.append(45); digits(Int64(date.month), 2); out.append(45); digits(Int64(date.day), 2)
+            out.append(84)
+            let frac = tod % 1_000_000_000
+            tod /= 1_000_000_000
+            digits(tod / 3600, 2); out.append(58); digits(tod / 60 % 60, 2); out.append(58); digits(tod % 60, 2)
+            if frac != 0 {
+                var f = frac, n = 9
+                while n > 3 && f % 1000 == 0 { f /= 1000; n -= 3 }
+                out.append(46)
+                digits(f, n)
+            }
+            if off == 0 { out.append(90) } else {
+                out.append(off < 0 ? 45 : 43)
+                let o = abs(off)
+                digits(o / 3600, 2); out.append(58); digits(o % 3600 / 60, 2)
+            }
+            return String(decoding: out, as: UTF8.self)
         }
     }
 
@@ -214,22 +283,47 @@ enum ExportCommand {
         }
     }
 
-    static func cells(_ t: Table, row r: Int) -> [(csv: String, json: String)] {
-        var out: [(csv: String, json: String)] = []
-        out.reserveCapacity(t.columns.count + 2)
-        for c in t.columns {
-            let text = c.exactCell(r)
-            out.append((text, Renderer.jsonCell(c, r)))
-            if case .timestamp(let v, _) = c.data {
-                out.append(v[r] == Column.null ? ("", "null") : (String(v[r]), String(v[r])))
-            }
+    /// The cells of a table's rows, as CSV fields or JSON values.
+    struct TableCells {
+        let table: Table
+        let json: Bool
+        var iso: [ISOTimestamps?]
+
+        init(_ table: Table, json: Bool) {
+            self.table = table
+            self.json = json
+            iso = table.columns.map { if case .timestamp(_, let z) = $0.data { ISOTimestamps(zone: z) } else { nil } }
         }
-        return out
+
+        mutating func row(_ r: Int) -> [String] {
+            var out: [String] = []
+            out.reserveCapacity(table.columns.count + 2)
+            for (i, c) in table.columns.enumerated() {
+                switch c.data {
+                case .timestamp(let v, _):
+                    if v[r] == Column.null { out.append(json ? "null" : ""); out.append(json ? "null" : ""); continue }
+                    let text = iso[i]!.text(v[r])
+                    out.append(json ? "\"" + text + "\"" : text)
+                    out.append(String(v[r]))
+                case .real(let v) where json && !v[r].isFinite:
+                    out.append("null")
+                case .int, .real, .decimal, .duration:
+                    let text = c.exactCell(r)
+                    out.append(json && text.isEmpty ? "null" : text)
+                case .bool:
+                    out.append(c.exactCell(r))
+                case .text(let v):
+                    out.append(json ? Renderer.jsonString(v[r]) : v[r])
+                }
+            }
+            return out
+        }
     }
 
     static func exportTable(_ t: Table, label: String, path: String, format: String, ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         let writer = try RowWriter(path: path, format: format, names: exportNames(t))
         let session = ctx.session
+        var cells = TableCells(t, json: writer.json)
         for r in 0..<t.rowCount {
             if r & 0xFFF == 0 {
                 do { try session.checkpoint("export \(label)", fraction: Double(r) / Double(max(1, t.rowCount))) } catch {
@@ -237,7 +331,7 @@ enum ExportCommand {
                     throw error
                 }
             }
-            try writer.row(cells(t, row: r))
+            try writer.row(cells.row(r))
         }
         let hash = try writer.finish()
         session.recordArtifact(kind: "export", path: path)
@@ -258,7 +352,8 @@ enum ExportCommand {
         var names = ["time", "time_ns"]
         for i in 1...levels { names += ["bid_px_\(i)", "bid_sz_\(i)", "ask_px_\(i)", "ask_sz_\(i)"] }
         let writer = try RowWriter(path: path, format: format, names: names)
-        let session = ctx.session, zone = d.zone
+        let session = ctx.session, zone = d.zone, json = writer.json
+        var clock = ISOTimestamps(zone: zone)
         func px(_ t: Ticks) -> String { DecimalLiteral.format(mantissa: d.priceMantissa(t), scale: d.priceScale) }
         func sz(_ l: Lots) -> String { DecimalLiteral.format(mantissa: d.quantityMantissa(l), scale: d.quantityScale) }
         do {
@@ -267,17 +362,16 @@ enum ExportCommand {
             let phase = Int64(Format.utcOffset(first, zone: zone)) * 1_000_000_000
             try d.dataset.forEachL2Snapshot(levels: levels, every: every, phase: phase, range: window,
                                             progress: { f in try session.checkpoint("export \(label)", fraction: f) }) { row in
-                let iso = Format.isoTimestamp(row.time, zone: zone)
-                var cells: [(csv: String, json: String)] = [(iso, Renderer.jsonString(iso)), (String(row.time), String(row.time))]
+                let iso = clock.text(row.time)
+                var cells: [String] = [json ? "\"" + iso + "\"" : iso, String(row.time)]
                 for i in 0..<levels {
                     for level in [i < row.bids.count ? row.bids[i] : nil, i < row.asks.count ? row.asks[i] : nil] {
                         if let level {
-                            let p = px(level.price), q = sz(level.quantity)
-                            cells.append((p, p))
-                            cells.append((q, q))
+                            cells.append(px(level.price))
+                            cells.append(sz(level.quantity))
                         } else {
-                            cells.append(("", "null"))
-                            cells.append(("", "null"))
+                            cells.append(json ? "null" : "")
+                            cells.append(json ? "null" : "")
                         }
                     }
                 }
