@@ -220,6 +220,32 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(s.workspace["a"].map { if case .table(let t) = $0 { t.rowCount > 20_000 } else { false } } == true)
     }
 
+    /// Times across daylight-saving changes and in half-hour zones are written exactly as the
+    /// shell's ISO 8601 formatter writes them, with their integer nanoseconds beside them.
+    @Test(arguments: ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"])
+    func timestampsInEveryZoneMatchTheFormatter(_ zone: String) throws {
+        let home = try Paths.temporaryFolder("export-zones")
+        defer { try? FileManager.default.removeItem(at: home) }
+        // Every 7 minutes and 1.25 s through 2024 (DST changes in March/April and Oct/Nov), plus
+        // instants with 3, 6 and 9 fraction digits and one missing value.
+        var ns: [Int64] = stride(from: Int64(1_704_067_200_000_000_000), to: 1_735_689_600_000_000_000, by: 421_250_000_000).map { $0 }
+        ns += [1_710_054_000_123_000_000, 1_710_054_000_123_456_000, 1_710_054_000_123_456_789, Int64.min]
+        let sink = ExportSink()
+        let s = Session(options: SessionOptions(mode: .script, home: home.path), output: sink)
+        s.workspace.define("t", .table(Table([Column("ts", .timestamp(ns, zone: zone)), Column("label", .text(ns.map { _ in "a,\"b\"\nc" }))])))
+        let path = home.appendingPathComponent("t.csv").path
+        #expect(s.run(Source("t | export to \(path)\nt | export to \(path).jsonl")).failure == nil, "\(sink.text)")
+        let rows = parseCSV(try String(contentsOfFile: path, encoding: .utf8))
+        #expect(rows.count == ns.count + 1)
+        for (i, v) in ns.enumerated() {
+            let expected = v == Int64.min ? ["", "", "a,\"b\"\nc"] : [Format.isoTimestamp(v, zone: zone), String(v), "a,\"b\"\nc"]
+            #expect(rows[i + 1] == expected)
+        }
+        let lines = try String(contentsOfFile: path + ".jsonl", encoding: .utf8).split(separator: "\n")
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Any])
+        #expect(last["ts"] is NSNull && last["ts_ns"] is NSNull && last["label"] as? String == "a,\"b\"\nc")
+    }
+
     @Test func failedExportsLeaveNoFileAndExplain() throws {
         let home = try Paths.temporaryFolder("export-errors")
         defer { try? FileManager.default.removeItem(at: home) }
