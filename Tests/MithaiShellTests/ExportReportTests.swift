@@ -246,6 +246,20 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(last["ts"] is NSNull && last["ts_ns"] is NSNull && last["label"] as? String == "a,\"b\"\nc")
     }
 
+    @Test func verifyExplainsFilesThatAreNotReports() throws {
+        let home = try Paths.temporaryFolder("verify-usage")
+        defer { try? FileManager.default.removeItem(at: home) }
+        try "just notes\n".write(to: home.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let plain = try mithai(["verify", "notes.txt", "--no-journal"], in: home)
+        #expect(plain.status == 65 && plain.stderr.contains("notes.txt holds no report record"), "\(plain.stderr)")
+        let missing = try mithai(["verify", "nowhere.md", "--no-journal"], in: home)
+        #expect(missing.status == 66 && missing.stderr.contains("cannot read nowhere.md"), "\(missing.stderr)")
+        // A notebook without a report record is replayed with its digests.
+        try "# n\n\n```mithai\nx = 6 * 7\n#= 42 [sha256:0000000000000000]\n```\n".write(to: home.appendingPathComponent("n.md"), atomically: true, encoding: .utf8)
+        let wrong = try mithai(["verify", "n.md", "--no-journal"], in: home)
+        #expect(wrong.status == 1 && wrong.stderr.contains("n.md:4: verify failed: `x = 6 * 7`"), "\(wrong.stderr)")
+    }
+
     @Test func failedExportsLeaveNoFileAndExplain() throws {
         let home = try Paths.temporaryFolder("export-errors")
         defer { try? FileManager.default.removeItem(at: home) }
