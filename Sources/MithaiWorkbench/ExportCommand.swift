@@ -188,26 +188,35 @@ enum ExportCommand {
             do { try file.write(s) } catch { throw .failed("\(error)") }
         }
 
+        /// The bytes of the row being written (reused).
+        private var line: [UInt8] = []
+        private lazy var keyBytes: [[UInt8]] = keys.map { Array($0.utf8) }
+
         func row(_ cells: [String]) throws(WorkbenchError) {
-            var s = ""
+            line.removeAll(keepingCapacity: true)
             switch format {
             case "csv":
                 for (i, c) in cells.enumerated() {
-                    if i > 0 { s += "," }
-                    s += csvField(c)
+                    if i > 0 { line.append(44) }
+                    if c.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) {
+                        line.append(contentsOf: ExportCommand.csvField(c).utf8)
+                    } else {
+                        line.append(contentsOf: c.utf8)
+                    }
                 }
-                s += "\r\n"
+                line.append(13); line.append(10)
             default:
-                if format == "json" { s = rows == 0 ? "\n" : ",\n" }
-                s += "{"
+                if format == "json" { line.append(contentsOf: rows == 0 ? [10] : [44, 10]) }
+                line.append(123)
                 for (i, c) in cells.enumerated() {
-                    if i > 0 { s += "," }
-                    s += keys[i]
-                    s += c
+                    if i > 0 { line.append(44) }
+                    line.append(contentsOf: keyBytes[i])
+                    line.append(contentsOf: c.utf8)
                 }
-                s += format == "jsonl" ? "}\n" : "}"
+                line.append(125)
+                if format == "jsonl" { line.append(10) }
             }
-            try put(s)
+            do { try file.write(bytes: line) } catch { throw .failed("\(error)") }
             rows += 1
         }
 
@@ -222,6 +231,26 @@ enum ExportCommand {
     static func csvField(_ s: String) -> String {
         guard s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// `mantissa × 10^-scale` as `DecimalLiteral.format` writes it (all `scale` decimals kept),
+    /// without intermediate strings.
+    static func decimalText(_ mantissa: Int64, _ scale: Int) -> String {
+        guard scale > 0, scale <= 18 else { return DecimalLiteral.format(mantissa: mantissa, scale: scale) }
+        var m = mantissa.magnitude
+        var digits = 0
+        var t = m
+        repeat { digits += 1; t /= 10 } while t > 0
+        let whole = max(digits - scale, 1)
+        let length = (mantissa < 0 ? 1 : 0) + whole + 1 + scale
+        return String(unsafeUninitializedCapacity: length) { buf in
+            var i = length - 1
+            for _ in 0..<scale { buf[i] = UInt8(48 + m % 10); m /= 10; i -= 1 }
+            buf[i] = 46; i -= 1
+            for _ in 0..<whole { buf[i] = UInt8(48 + m % 10); m /= 10; i -= 1 }
+            if mantissa < 0 { buf[0] = 45 }
+            return length
+        }
     }
 
     /// ISO 8601 text of instants exactly as `Format.isoTimestamp` writes it, without Foundation
@@ -247,31 +276,33 @@ enum ExportCommand {
             let day = local >= 0 ? local / dayNs : (local - dayNs + 1) / dayNs
             let date = CivilDate(daysSinceEpoch: day)
             guard (0...9999).contains(date.year) else { return Format.isoTimestamp(ns, zone: zone) }
-            var tod = local - day * dayNs
-            var out: [UInt8] = []
-            out.reserveCapacity(36)
-            func digits(_ v: Int64, _ n: Int) {
-                var d = [UInt8](repeating: 48, count: n), x = v
-                for i in stride(from: n - 1, through: 0, by: -1) { d[i] = UInt8(48 + x % 10); x /= 10 }
-                out += d
+            let tod = local - day * dayNs
+            return String(unsafeUninitializedCapacity: 40) { buf in
+                var i = 0
+                func digits(_ v: Int64, _ n: Int) {
+                    var x = v
+                    var k = n - 1
+                    while k >= 0 { buf[i + k] = UInt8(48 + x % 10); x /= 10; k -= 1 }
+                    i += n
+                }
+                func byte(_ b: UInt8) { buf[i] = b; i += 1 }
+                digits(Int64(date.year), 4); byte(45); digits(Int64(date.month), 2); byte(45); digits(Int64(date.day), 2)
+                byte(84)
+                let frac = tod % 1_000_000_000, secs = tod / 1_000_000_000
+                digits(secs / 3600, 2); byte(58); digits(secs / 60 % 60, 2); byte(58); digits(secs % 60, 2)
+                if frac != 0 {
+                    var f = frac, n = 9
+                    while n > 3 && f % 1000 == 0 { f /= 1000; n -= 3 }
+                    byte(46)
+                    digits(f, n)
+                }
+                if off == 0 { byte(90) } else {
+                    byte(off < 0 ? 45 : 43)
+                    let o = abs(off)
+                    digits(o / 3600, 2); byte(58); digits(o % 3600 / 60, 2)
+                }
+                return i
             }
-            digits(Int64(date.year), 4); out.append(45); digits(Int64(date.month), 2); out.append(45); digits(Int64(date.day), 2)
-            out.append(84)
-            let frac = tod % 1_000_000_000
-            tod /= 1_000_000_000
-            digits(tod / 3600, 2); out.append(58); digits(tod / 60 % 60, 2); out.append(58); digits(tod % 60, 2)
-            if frac != 0 {
-                var f = frac, n = 9
-                while n > 3 && f % 1000 == 0 { f /= 1000; n -= 3 }
-                out.append(46)
-                digits(f, n)
-            }
-            if off == 0 { out.append(90) } else {
-                out.append(off < 0 ? 45 : 43)
-                let o = abs(off)
-                digits(o / 3600, 2); out.append(58); digits(o % 3600 / 60, 2)
-            }
-            return String(decoding: out, as: UTF8.self)
         }
     }
 
@@ -307,7 +338,9 @@ enum ExportCommand {
                     out.append(String(v[r]))
                 case .real(let v) where json && !v[r].isFinite:
                     out.append("null")
-                case .int, .real, .decimal, .duration:
+                case .decimal(let v, let scale):
+                    out.append(v[r] == Column.null ? (json ? "null" : "") : ExportCommand.decimalText(v[r], scale))
+                case .int, .real, .duration:
                     let text = c.exactCell(r)
                     out.append(json && text.isEmpty ? "null" : text)
                 case .bool:
@@ -354,8 +387,8 @@ enum ExportCommand {
         let writer = try RowWriter(path: path, format: format, names: names)
         let session = ctx.session, zone = d.zone, json = writer.json
         var clock = ISOTimestamps(zone: zone)
-        func px(_ t: Ticks) -> String { DecimalLiteral.format(mantissa: d.priceMantissa(t), scale: d.priceScale) }
-        func sz(_ l: Lots) -> String { DecimalLiteral.format(mantissa: d.quantityMantissa(l), scale: d.quantityScale) }
+        func px(_ t: Ticks) -> String { decimalText(d.priceMantissa(t), d.priceScale) }
+        func sz(_ l: Lots) -> String { decimalText(d.quantityMantissa(l), d.quantityScale) }
         do {
             // Intervals fall on the local clock of the data's zone (1h on the hour in Kolkata too).
             let first = d.dataset.withEvents { $0[window?.lowerBound ?? 0].localTime }
