@@ -101,7 +101,8 @@ public final class Driver {
             output.write("mithai: cannot read \(path)\n", to: .err)
             return MithaiWorkbench.ExitCode.noInput.rawValue
         }
-        let source = Source(text, name: path)
+        // A Markdown notebook runs its ```mithai blocks (line numbers stay the notebook's).
+        let source = Source(Notebook.isMarkdown(path) ? Notebook.scriptSource(fromMarkdown: text) : text, name: path)
         var expectations: [Int: ScriptFile.Expectation] = [:]
         if launch.verify {
             let parsed = Parser.parse(source)
@@ -112,6 +113,15 @@ public final class Driver {
             output.write("verified \(path): \(expectations.count) recorded result\(expectations.count == 1 ? "" : "s") reproduced, \(result.executed) statement\(result.executed == 1 ? "" : "s") run\n", to: .err)
         }
         return session.exitRequest ?? result.failure?.rawValue ?? 0
+    }
+
+    /// `mithai verify REPORT`: re-runs the script embedded in a report and checks its numbers,
+    /// figures and data files (see `ReportVerifier`).
+    public func verifyReport(_ path: String) -> Int32 {
+        Interrupts.install()
+        let session = makeSession()
+        defer { session.journal?.endSession() }
+        return ReportVerifier.verify(path: path, session: session).rawValue
     }
 
     /// Piped input: statements run as soon as they are complete; line numbers are kept for

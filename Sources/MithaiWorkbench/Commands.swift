@@ -18,6 +18,7 @@ public enum Commands {
             [SweepCommand.spec, SweepCommand.mergeSpec],
             [MultiInstrument.fxSpec],
             [PlotCommand.spec],
+            [ExportCommand.spec, ReportCommand.spec],
             AlertCommands.specs,
             WatchlistCommands.specs,
             dotCommands,
@@ -212,10 +213,12 @@ public enum Commands {
                     parameters: [Parameter("pattern", .positional, .word, "text the statement must contain")],
                     examples: [".history", ".history backtest"], isDotCommand: true,
                     handler: { ctx in try history(ctx) }),
-        CommandSpec("save", category: "shell", summary: "writes this session's successful statements to Sessions/NAME.mithai, with result digests",
-                    parameters: [Parameter("name", .positional, .path, required: true, "a name, or a path ending in .mithai")],
-                    examples: [".save my-study", ".save /tmp/check.mithai"],
-                    details: "Replay it later with: mithai Sessions/NAME.mithai --verify",
+        CommandSpec("save", category: "shell", summary: "writes this session's successful statements to Sessions/NAME.mithai (or a Markdown notebook), with result digests",
+                    parameters: [Parameter("name", .positional, .path, required: true, "a name, or a path ending in .mithai or .md"),
+                                 Parameter("kind", .positional, .choice(["script", "notebook"]), default: "script (notebook for .md)",
+                                           "notebook: Markdown with each command, its output and its figures")],
+                    examples: [".save my-study", ".save /tmp/check.mithai", ".save my-study notebook", ".save /tmp/study.md"],
+                    details: "Replay it later with: mithai Sessions/NAME.mithai --verify (or NAME.md --verify for a notebook). See docs/REPORTS.md.",
                     isDotCommand: true, handler: { ctx in try save(ctx) }),
         CommandSpec("read", category: "shell", summary: "runs the statements of a script file in this session",
                     parameters: [Parameter("file", .positional, .path, required: true, "the script to run")],
@@ -270,6 +273,9 @@ public enum Commands {
 
     static func save(_ ctx: CommandContext) throws(WorkbenchError) -> Value {
         let name = try ctx.path("name")!
+        if try ctx.choice("kind") == "notebook" || Notebook.isMarkdown(name) {
+            return try Notebook.save(ctx, name: name, range: ctx.range("name"))
+        }
         let path: String
         let display: String
         if name.contains("/") || name.hasSuffix(".mithai") {
@@ -306,7 +312,8 @@ public enum Commands {
         // The nested statements run on the session's workspace; give it ours first.
         session.workspace = ctx.workspace
         session.readDepth += 1
-        let result = session.run(Source(text, name: path), bail: true)
+        let script = Notebook.isMarkdown(path) ? Notebook.scriptSource(fromMarkdown: text) : text
+        let result = session.run(Source(script, name: path), bail: true)
         session.readDepth -= 1
         ctx.workspace = session.workspace
         if let failure = result.failure {

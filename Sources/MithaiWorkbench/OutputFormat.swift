@@ -188,6 +188,7 @@ public enum Renderer {
     static func jsonCell(_ c: Column, _ r: Int) -> String {
         let s = c.exactCell(r)
         switch c.data {
+        case .real(let v) where !v[r].isFinite: return "null"  // JSON has no inf or nan
         case .int, .real, .decimal, .duration: return s.isEmpty ? "null" : s
         case .bool: return s
         default:

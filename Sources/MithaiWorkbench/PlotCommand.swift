@@ -104,18 +104,34 @@ enum PlotCommand {
     }
 
     /// Lays out, reduces, draws and records panels.
-    static func draw(_ drawn: [Panel], kind: String, title defaultTitle: String?, ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+    /// A chart drawn for another command (`report`): its output and theme, and whether to run
+    /// gnuplot at all (without it only the data fingerprint is computed).
+    struct ChartRequest {
+        var output: Output
+        var theme: Theme
+        var drawImage: Bool
+    }
+
+    static func draw(_ drawn: [Panel], kind: String, title defaultTitle: String?, ctx: inout CommandContext,
+                     request: ChartRequest? = nil) throws(WorkbenchError) -> Value {
         var panels = drawn
-        let theme = Theme(rawValue: try ctx.choice("theme") ?? ctx.workspace.settings.theme) ?? .terminal
-        var output = try outputFor(&ctx)
+        let theme: Theme
+        var output: Output
+        if let request {
+            theme = request.theme
+            output = request.output
+        } else {
+            theme = Theme(rawValue: try ctx.choice("theme") ?? ctx.workspace.settings.theme) ?? .terminal
+            output = try outputFor(&ctx)
+        }
         // Oscillator panels under candles and volume get room of their own, not a squeeze.
-        if case .file(let path, let format, let w, let h, let dpi) = output, !ctx.has("size"), panels.count > 2, ctx.has("overlays") {
+        if request == nil, case .file(let path, let format, let w, let h, let dpi) = output, !ctx.has("size"), panels.count > 2, ctx.has("overlays") {
             output = .file(path: path, format: format, width: w, height: h + (panels.count - 2) * 170, dpi: dpi)
         }
         var title = defaultTitle
-        if let t = try ctx.value("title") { title = t.display }
+        if request == nil, let t = try ctx.value("title") { title = t.display }
         var layout: PlotSpec.Layout?
-        if let l = try ctx.word("layout") {
+        if request == nil, let l = try ctx.word("layout") {
             let parts = l.lowercased().split(separator: "x").compactMap { Int($0) }
             guard parts.count == 2, parts[0] >= 1, parts[1] >= 1, parts[0] * parts[1] <= 16 else {
                 throw .at(ctx.range("layout"), "layout is ROWSxCOLUMNS, e.g. 2x1")
@@ -137,6 +153,11 @@ enum PlotCommand {
         }
         var plot = PlotSpec(title: title, panels: panels, theme: theme, output: output)
         plot.layout = layout
+        if let request, !request.drawImage {
+            let points = panels.flatMap(\.series).map(\.count).reduce(0, +)
+            return .object(ObjectRef(ChartObject(path: nil, description: "\(kind), \(points) points (not drawn)",
+                                                 fingerprint: fingerprintOf(plot, kind: kind), text: nil)))
+        }
         guard Gnuplot.executable != nil else { throw .failed(Gnuplot.installHint) }
         let text: String?
         do {
@@ -157,7 +178,8 @@ enum PlotCommand {
 
     static func seconds(_ ns: Int64, _ zone: String) -> Double { Double(ns) / 1e9 + Double(Format.utcOffset(ns, zone: zone)) }
 
-    static func runChart(_ chart: String, range: SourceRange, objects: [Expr], ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+    static func runChart(_ chart: String, range: SourceRange, objects: [Expr], ctx: inout CommandContext,
+                         request: ChartRequest? = nil) throws(WorkbenchError) -> Value {
         var runs: [RunObject] = []
         for e in objects {
             if case .list(let items, _) = e { for i in items { runs.append(try BacktestCommands.run(i, &ctx)) } } else {
@@ -203,7 +225,7 @@ enum PlotCommand {
                 panels.append(Panel(yLabel: "drawdown", xIsTime: true,
                                     series: [Series(name: "", style: .area, columns: [e.map { seconds($0.time, zone) }, dd], colorIndex: 4)], weight: 1))
             }
-            return try draw(panels, kind: "pnl", title: "P&L " + runs.map(\.name).joined(separator: " "), ctx: &ctx)
+            return try draw(panels, kind: "pnl", title: "P&L " + runs.map(\.name).joined(separator: " "), ctx: &ctx, request: request)
         case "inventory":
             var series: [Series] = []
             for r in runs {
@@ -218,7 +240,7 @@ enum PlotCommand {
                 }
             }
             return try draw([Panel(yLabel: first.isMulti ? "position" : "position (\(first.data.instrument.symbol))", xIsTime: true, series: series)],
-                            kind: "inventory", title: "inventory " + runs.map(\.name).joined(separator: " "), ctx: &ctx)
+                            kind: "inventory", title: "inventory " + runs.map(\.name).joined(separator: " "), ctx: &ctx, request: request)
         case "fills":
             let e = first.result.equity, tick = first.data.instrument.tickSize.doubleValue
             let mid = Series(name: "mid", style: .line, columns: [e.map { seconds($0.time, zone) }, e.map { $0.markHalfTicks == 0 ? .nan : Double($0.markHalfTicks) / 2 * tick }], colorIndex: 5)
@@ -228,7 +250,7 @@ enum PlotCommand {
                 mid,
                 Series(name: "buys", style: .scatter, columns: [buys.map { seconds($0.exchangeTime, zone) }, buys.map { Double($0.price) * tick }], colorIndex: 2),
                 Series(name: "sells", style: .scatter, columns: [sells.map { seconds($0.exchangeTime, zone) }, sells.map { Double($0.price) * tick }], colorIndex: 4),
-            ])], kind: "fills", title: "fills of \(first.name)\(first.isMulti ? " (\(first.data.name), its first instrument)" : "") on the mid", ctx: &ctx)
+            ])], kind: "fills", title: "fills of \(first.name)\(first.isMulti ? " (\(first.data.name), its first instrument)" : "") on the mid", ctx: &ctx, request: request)
         case "markouts":
             // A multi-instrument run: its first instrument (markouts are in that instrument's ticks).
             guard case .table(let table) = BacktestCommands.markoutsTable(
@@ -246,7 +268,7 @@ enum PlotCommand {
             }
             guard !series.isEmpty else { throw .at(objects[0].range, "\(first.name) has no fills to mark out") }
             return try draw([Panel(xLabel: "horizon (s)", yLabel: "mean mid move after the fill (bps, + = in our favour)", series: series)],
-                            kind: "markouts", title: "markouts of \(first.name)", ctx: &ctx)
+                            kind: "markouts", title: "markouts of \(first.name)", ctx: &ctx, request: request)
         default: // latency
             let s = first.statistics
             guard let t = s.tickToOrder, let o = s.orderRoundTrip else { throw .at(objects[0].range, "\(first.name) sent no orders") }
@@ -254,7 +276,7 @@ enum PlotCommand {
             return try draw([Panel(xLabel: "percentile: 1 = p50, 2 = p99, 3 = p99.9", yLabel: "latency (ms)", series: [
                 Series(name: "tick to order", style: .boxes, columns: [labels.map { $0 - 0.2 }, [t.p50, t.p99, t.p999].map { Double($0) / 1e6 }, [0.35, 0.35, 0.35]], colorIndex: 0),
                 Series(name: "order round trip", style: .boxes, columns: [labels.map { $0 + 0.2 }, [o.p50, o.p99, o.p999].map { Double($0) / 1e6 }, [0.35, 0.35, 0.35]], colorIndex: 1),
-            ])], kind: "latency", title: "latency of \(first.name) (simulated time)", ctx: &ctx)
+            ])], kind: "latency", title: "latency of \(first.name) (simulated time)", ctx: &ctx, request: request)
         }
     }
 

@@ -126,6 +126,10 @@ public final class Session {
         public var isDotCommand: Bool
         public var summary: String
         public var digest: String?
+        /// What the statement printed (no colour, no row limit beyond the session's), for notebooks.
+        public var output = ""
+        /// The chart file the statement wrote, if any (notebooks show it inline).
+        public var figure: String?
     }
 
     public init(options: SessionOptions, output: any OutputSink, journal: Journal? = nil,
@@ -270,7 +274,13 @@ public final class Session {
             let digest = isDot || resultIsVolatile ? nil : Session.digest(of: value)
             resultIsVolatile = false
             let summary = value.summary
-            records.append(Record(text: text, ok: true, isDotCommand: isDot, summary: summary, digest: digest))
+            var record = Record(text: text, ok: true, isDotCommand: isDot, summary: summary, digest: digest)
+            if !isDot {
+                var printed = true
+                if case .assignment = statement { printed = false }
+                (record.output, record.figure) = Notebook.capture(value, printed: printed, session: self)
+            }
+            records.append(record)
             if let journal, let journalID {
                 withJournal { try journal.finish(id: journalID, durationNanos: nanos(elapsed), outcome: .ok, summary: summary, digest: digest) }
             }

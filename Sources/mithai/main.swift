@@ -9,8 +9,28 @@ struct Mithai: ParsableCommand {
         abstract: "A research workbench for high-frequency trading and market making.",
         discussion: "`mithai [script] [options]` runs the shell (see `mithai shell --help` for its options).",
         version: Session.engineVersion,
-        subcommands: [Shell.self, Bench.self],
+        subcommands: [Shell.self, Bench.self, Verify.self],
         defaultSubcommand: Shell.self)
+}
+
+/// `mithai verify REPORT`: re-runs the script embedded in a report and checks every number and figure.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-runs the session script embedded in a report (.md, .html, .tex) and checks that every number and figure is reproduced.",
+        discussion: "Fails (exit 1) when a data file's content hash differs from the one the report recorded, or when any statistic or figure's data differs. Notebooks (.md) and scripts (.mithai) without a report record are replayed as with --verify.")
+
+    @Argument(help: "The report (or notebook, or script) to check.") var report: String
+    @Option(help: "The session journal database (default: Sessions/journal.sqlite under MITHAI_HOME or the current folder).") var db: String?
+    @Flag(help: "Do not record the replay in the journal.") var noJournal = false
+
+    func run() throws {
+        var launch = LaunchOptions()
+        launch.scriptPath = report
+        launch.databasePath = db
+        launch.journal = !noJournal
+        let code = Driver(launch).verifyReport(report)
+        if code != 0 { throw ArgumentParser.ExitCode(code) }
+    }
 }
 
 /// `mithai bench ...`: speed and parity figures as one JSON line each.

@@ -289,7 +289,7 @@ public enum NpzWriter {
     /// of rows written. Memory: O(1) per event when exchange order equals receive order,
     /// otherwise 8 bytes per row for the merge plan.
     @discardableResult
-    public static func write(_ dataset: Dataset, to path: String) throws -> Int {
+    public static func write(_ dataset: Dataset, to path: String, progress: ((Double) throws -> Void)? = nil) throws -> Int {
         let plan = Plan(dataset)
         let npy = HftbacktestFormat.npyHeader(count: plan.rowCount)
         let temporary = path + ".tmp.\(getpid())"
@@ -307,12 +307,16 @@ public enum NpzWriter {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * HftbacktestFormat.recordSize, alignment: 16)
         defer { buffer.deallocate() }
         var filled = 0
+        var rows = 0
         try plan.forEachRow(dataset) { record in
             record.store(buffer.baseAddress! + filled * HftbacktestFormat.recordSize)
             filled += 1
             if filled == chunk {
                 try zip.write(UnsafeRawBufferPointer(buffer))
                 filled = 0
+                rows += chunk
+                // Throwing here (Ctrl-C) abandons the temporary file.
+                try progress?(Double(rows) / Double(max(1, plan.rowCount)))
             }
         }
         if filled > 0 { try zip.write(UnsafeRawBufferPointer(rebasing: buffer[..<(filled * HftbacktestFormat.recordSize)])) }
