@@ -7,7 +7,7 @@ import MithaiStore
 public enum Commands {
     public static let standard: CommandRegistry = {
         var r = CommandRegistry()
-        for c in sessionCommands + DataCommands.specs + tableCommands + [Strategies.spec] + BacktestCommands.specs + [SweepCommand.spec, SweepCommand.mergeSpec, PlotCommand.spec] + dotCommands { r.register(c) }
+        for c in sessionCommands + DataCommands.specs + tableCommands + [Strategies.spec] + BacktestCommands.specs + [SweepCommand.spec, SweepCommand.mergeSpec, PlotCommand.spec, ServeCommand.spec] + dotCommands { r.register(c) }
         return r
     }()
 
