@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        // Tests only: reads docs/openapi.yaml to check the API against it.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries, each behind a shim header (libedit and history() are C-variadic).
@@ -75,6 +77,12 @@ let package = Package(
                     exclude: ["Transcripts"]),
         // Spawns the built `mithai` (end to end, pseudo-terminal, example sessions and recipes).
         .testTarget(name: "MithaiShellTests", dependencies: ["MithaiShell", "MithaiWorkbench", "mithai"]),
+        // `serve`: every endpoint against docs/openapi.yaml, the token and origin checks, the
+        // WebSocket streams, and the pages in headless Chromium (spawns the built `mithai`).
+        .testTarget(name: "MithaiServerTests",
+                    dependencies: ["MithaiServer", "MithaiWorkbench", "mithai",
+                                   .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                                   .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -50,7 +50,7 @@ enum Assets {
     table.kv tr { border-bottom: 1px solid #121a22; }
     .scroll { overflow: auto; flex: 1; }
     /* Market page */
-    .grid-index { grid-template-columns: 2fr 1fr; grid-template-rows: auto minmax(260px, 1fr) auto; }
+    .grid-index { grid-template-columns: 3fr 2fr; grid-template-rows: auto minmax(260px, 1fr) auto; }
     .grid-index .tiles { grid-column: 1 / -1; flex-direction: row; gap: 4px; padding: 4px; }
     .tile { flex: 1; background: var(--panel2); border-left: 2px solid var(--cyan2); padding: 4px 8px; display: flex; flex-direction: column; }
     .tile label { color: var(--dim); font-size: 10px; letter-spacing: 1px; }
@@ -143,7 +143,7 @@ enum Assets {
         const ms = Math.floor(ns / 1e6), d = new Date(ms);
         return pad(d.getUTCHours(), 2) + ':' + pad(d.getUTCMinutes(), 2) + ':' + pad(d.getUTCSeconds(), 2) + '.' + pad(d.getUTCMilliseconds(), 3);
       }
-      const us = (ns) => ns === null || ns === undefined ? '—' : (ns / 1000).toFixed(ns < 1e7 ? 1 : 0);
+      const dur = (ns) => ns === null || ns === undefined ? '—' : ns >= 1e9 ? (ns / 1e9).toFixed(2) + 's' : ns >= 1e6 ? (ns / 1e6).toFixed(ns >= 1e8 ? 0 : 1) + 'ms' : ns >= 1e3 ? (ns / 1e3).toFixed(1) + 'µs' : ns + 'ns';
       const pct = (x) => x === null || x === undefined ? '—' : (100 * x).toFixed(1) + '%';
       let priceDigits = 2;
       function digitsOf(tick) { const s = String(tick || '0.01'); const i = s.indexOf('.'); return i < 0 ? 0 : s.length - i - 1; }
@@ -263,14 +263,14 @@ enum Assets {
           pnl = new Chart($('c-pnl'), { type: 'line', data: { datasets: [
             { label: 'net P&L', data: net, borderColor: '#ffb020', backgroundColor: 'rgba(255,176,32,0.10)', fill: 'origin', yAxisID: 'y' },
             { label: 'position', data: pos, borderColor: '#19d3ff', stepped: true, yAxisID: 'y2' },
-          ] }, options: { parsing: false, normalized: true, scales: { x: timeAxis, y: yAxis(), y2: { position: 'left', grid: { display: false }, ticks: { maxTicksLimit: 5 } } }, plugins: { legend: { position: 'top', align: 'end' } } } });
+          ] }, options: { parsing: false, normalized: true, scales: { x: timeAxis, y: yAxis({ ticks: { maxTicksLimit: 7, color: '#ffb020' } }), y2: { position: 'left', grid: { display: false }, ticks: { maxTicksLimit: 5, color: '#19d3ff' } } }, plugins: { legend: { position: 'top', align: 'end' } } } });
         }
         const fillRows = [];
         function clear() { for (const a of [bid, ask, mid, buys, sells, net, pos]) a.length = 0; fillRows.length = 0; $('fills').tBodies[0].innerHTML = ''; redraw(price); redraw(pnl); }
         window.onBotRestart = clear;
 
         function fillRow(f) {
-          return `<tr><td>${clock(f.time)}</td><td class="${f.side === 'buy' ? 'up' : 'down'}">${f.side.toUpperCase()}</td><td class="n">${num(f.price, priceDigits)}</td><td class="n">${num(f.qty, 3)}</td><td>${f.maker ? 'M' : 'T'}</td><td class="n">${num(f.fee, 4)}</td><td class="n">${num(f.position, 3)}</td></tr>`;
+          return `<tr><td>${clock(f.time)}</td><td class="${f.side === 'buy' ? 'up' : 'down'}">${f.side.toUpperCase()}</td><td class="n">${num(f.price, priceDigits)}</td><td class="n">${num(f.qty, 3)}</td><td class="dim">${f.maker ? 'M' : 'T'}</td><td class="n">${num(f.position, 3)}</td></tr>`;
         }
         let fillsDirty = false;
         function addFill(f) {
@@ -304,7 +304,7 @@ enum Assets {
           set('m-fills', num(s.fills, 0) + (s.fills ? ' (' + num(s.maker_fills, 0) + ' M)' : '')); set('m-rt', num(s.round_trips, 0));
           set('m-win', pct(s.win_rate)); set('m-sharpe', num(s.sharpe, 2)); set('m-dd', num(s.max_drawdown, 2));
           set('m-vol', s.volatility_bps === null || s.volatility_bps === undefined ? '—' : num(s.volatility_bps, 2) + ' bp');
-          const lat = (l) => l ? us(l.p50) + ' / ' + us(l.p99) + ' / ' + us(l.p999) + ' µs' : '—';
+          const lat = (l) => l ? dur(l.p50) + ' ' + dur(l.p99) + ' ' + dur(l.p999) : '—';
           set('m-t2o', lat(s.tick_to_order)); set('m-rtt', lat(s.order_round_trip));
           $('progress-bar').style.width = (100 * (s.progress || 0)).toFixed(1) + '%';
           const active = s.state === 'running' || s.state === 'preparing';
@@ -359,11 +359,11 @@ enum Assets {
       function pageCharts() {
         if (!chartSetup()) return;
         const candles = [];
-        const bucket = 10e9;
+        const bucket = 5e9;
         const cdl = new Chart($('c-candles'), { type: 'bar', data: { labels: [], datasets: [
           { label: 'wick', data: [], backgroundColor: [], barPercentage: 0.12, categoryPercentage: 1, grouped: false },
           { label: 'body', data: [], backgroundColor: [], borderColor: [], borderWidth: 1, barPercentage: 0.7, categoryPercentage: 1, grouped: false },
-        ] }, options: { scales: { x: { ticks: { maxTicksLimit: 8, autoSkip: true }, grid: { display: false } }, y: yAxis() }, plugins: { legend: { display: false } } } });
+        ] }, options: { scales: { x: { ticks: { maxTicksLimit: 8, autoSkip: true }, grid: { display: false } }, y: yAxis({ beginAtZero: false }) }, plugins: { legend: { display: false } } } });
         function drawCandles() {
           const show = candles.slice(-90);
           cdl.data.labels = show.map((c) => clock(c.t).slice(0, 8));
@@ -438,7 +438,7 @@ enum Assets {
             const t = Math.floor(p.time / bucket) * bucket, last = candles[candles.length - 1];
             if (last && last.t === t) { last.h = Math.max(last.h, p.mid); last.l = Math.min(last.l, p.mid); last.c = p.mid; }
             else { candles.push({ t, o: last ? last.c : p.mid, h: p.mid, l: p.mid, c: p.mid }); keep(candles, 300); }
-            set('candle-label', '10s bars of the bot\'s mid · ' + candles.length + ' bars');
+            set('candle-label', '5s bars of the bot\'s mid · ' + candles.length + ' bars');
             candleDirty = true;
           },
           depth: drawDepth,

@@ -71,7 +71,7 @@ enum Pages {
           <form id="bot-form" autocomplete="off">
             <label>STRATEGY<select id="f-strategy"></select></label>
             <label>DATASET<select id="f-dataset"></select></label>
-            <label>SPEED ×<input id="f-speed" type="number" min="1" max="100000" step="1" value="60"></label>
+            <label>SPEED ×<input id="f-speed" type="number" min="1" max="100000" step="1" value="5"></label>
             <label>LATENCY<input id="f-latency" type="text" value="10ms"></label>
             <div class="buttons">
               <button type="button" id="btn-start" class="go">START</button>
@@ -112,13 +112,13 @@ enum Pages {
         </section>
         <section class="panel fills-panel">
           <h2>FILLS <small id="fills-count"></small></h2>
-          <div class="scroll"><table class="data" id="fills"><thead><tr><th>TIME</th><th>SIDE</th><th class="n">PRICE</th><th class="n">QTY</th><th>M/T</th><th class="n">FEE</th><th class="n">POS</th></tr></thead><tbody></tbody></table></div>
+          <div class="scroll"><table class="data" id="fills"><thead><tr><th>TIME</th><th>SIDE</th><th class="n">PRICE</th><th class="n">QTY</th><th>M/T</th><th class="n">POS</th></tr></thead><tbody></tbody></table></div>
         </section>
         """)
 
     static let advancedCharts = page("charts", title: "Charts", body: """
         <section class="panel chart-panel candles">
-          <h2>CANDLES <small id="candle-label">10s bars of the bot's mid</small></h2>
+          <h2>CANDLES <small id="candle-label">5s bars of the bot's mid</small></h2>
           <div class="chart-box"><canvas id="c-candles"></canvas></div>
         </section>
         <section class="panel chart-panel depth">

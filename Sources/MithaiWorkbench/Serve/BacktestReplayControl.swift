@@ -308,12 +308,13 @@ public final class BacktestReplayControl: LiveControl {
                 lastStats = clock.now
                 let s = RunStatistics(Self.truncated(run.result, at: simNow, fills: k, equity: pointValid ? equityIndex + 1 : 0),
                                       options: .init(binLength: setup.bin))
-                perf = (s.trades.winRate, s.returns.sharpe, s.drawdown.maxValue, s.trades.roundTrips, s.trades.makerFills)
+                perf = (ServeQueries.finite(s.trades.winRate), ServeQueries.finite(s.returns.sharpe), ServeQueries.finite(s.drawdown.maxValue),
+                        s.trades.roundTrips, s.trades.makerFills)
             }
             let position = Self.decimal(k > 0 ? run.result.fills[k - 1].positionAfter : 0, lot)
             let fees = pointValid ? scale.double(point!.fees) : 0
             let net = pointValid ? scale.double(point!.equity) : 0
-            let vol = Self.volatilityBps(mids)
+            let vol = ServeQueries.finite(Self.volatilityBps(mids))
             let pnl = PnLFrame(time: simNow, pnlNet: net, pnlGross: net + fees, fees: fees, position: position, fills: k,
                                winRate: perf.winRate, sharpe: perf.sharpe, maxDrawdown: perf.maxDrawdown, volatilityBps: vol)
             let finished = simNow >= t1

@@ -150,6 +150,12 @@ public struct LiveFill: Sendable, Codable, Equatable {
     /// Position right after the fill.
     public var position: Double
     public var orderId: Int64
+
+    public init(seq: Int, time: Int64, timeText: String, side: String, price: Double, qty: Double, maker: Bool, fee: Double,
+                position: Double, orderId: Int64) {
+        self.seq = seq; self.time = time; self.timeText = timeText; self.side = side; self.price = price; self.qty = qty
+        self.maker = maker; self.fee = fee; self.position = position; self.orderId = orderId
+    }
 }
 
 /// A page of fills, newest first.
@@ -158,6 +164,8 @@ public struct LiveFillPage: Sendable, Codable, Equatable {
     public var fills: [LiveFill]
     /// Pass as `before` for the next (older) page; nil on the last page.
     public var nextBefore: Int?
+
+    public init(total: Int, fills: [LiveFill], nextBefore: Int?) { self.total = total; self.fills = fills; self.nextBefore = nextBefore }
 }
 
 /// One price level: price, quantity, orders (0 = unknown).
@@ -165,6 +173,8 @@ public struct LiveLevel: Sendable, Codable, Equatable {
     public var price: Double
     public var qty: Double
     public var orders: Int
+
+    public init(price: Double, qty: Double, orders: Int) { self.price = price; self.qty = qty; self.orders = orders }
 }
 
 /// Book levels, best first on each side.
@@ -174,6 +184,10 @@ public struct LiveBook: Sendable, Codable, Equatable {
     public var symbol: String
     public var bids: [LiveLevel]
     public var asks: [LiveLevel]
+
+    public init(time: Int64, timeText: String, symbol: String, bids: [LiveLevel], asks: [LiveLevel]) {
+        self.time = time; self.timeText = timeText; self.symbol = symbol; self.bids = bids; self.asks = asks
+    }
 }
 
 /// Top of book and last trade at the bot's time.
@@ -185,6 +199,10 @@ public struct PriceFrame: Sendable, Codable, Equatable {
     /// Last market trade price and the volume traded since the previous frame.
     public var last: Double?
     public var volume: Double
+
+    public init(time: Int64, bid: Double? = nil, ask: Double? = nil, mid: Double? = nil, last: Double? = nil, volume: Double) {
+        self.time = time; self.bid = bid; self.ask = ask; self.mid = mid; self.last = last; self.volume = volume
+    }
 }
 
 /// P&L and performance at the bot's time.
@@ -199,6 +217,12 @@ public struct PnLFrame: Sendable, Codable, Equatable {
     public var sharpe: Double?
     public var maxDrawdown: Double?
     public var volatilityBps: Double?
+
+    public init(time: Int64, pnlNet: Double, pnlGross: Double, fees: Double, position: Double, fills: Int, winRate: Double?,
+                sharpe: Double?, maxDrawdown: Double?, volatilityBps: Double?) {
+        self.time = time; self.pnlNet = pnlNet; self.pnlGross = pnlGross; self.fees = fees; self.position = position
+        self.fills = fills; self.winRate = winRate; self.sharpe = sharpe; self.maxDrawdown = maxDrawdown; self.volatilityBps = volatilityBps
+    }
 }
 
 /// One message of the update stream.
