@@ -28,8 +28,9 @@ struct SecurityMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError.response(status: .forbidden, field: "host", message: "this server answers only requests addressed to a loopback host, not '\(host)'")
         }
         if let origin = request.headers[.origin], origin != "null" {
-            let ok = origin == "http://\(host)" || origin == "https://\(host)"
-            guard ok else { return APIError.response(status: .forbidden, field: "origin", message: "requests from \(origin) are not allowed") }
+            // Same host as addressed (scheme and port aside: programs such as WebSocket
+            // clients send ws://HOST); a page of another site sends its own host.
+            guard Self.hostPart(Self.authority(ofOrigin: origin)) == Self.hostPart(host) else { return APIError.response(status: .forbidden, field: "origin", message: "requests from \(origin) are not allowed") }
         }
         if request.method == .post, let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             return APIError.response(status: .unsupportedMediaType, field: "content-type", message: "POST bodies are JSON (Content-Type: application/json)")
@@ -54,11 +55,20 @@ struct SecurityMiddleware<Context: RequestContext>: RouterMiddleware {
         return diff == 0
     }
 
-    static func isLoopbackHost(_ host: String) -> Bool {
-        var h = host
-        if h.hasPrefix("[") , let end = h.firstIndex(of: "]") { h = String(h[h.index(after: h.startIndex)..<end]) }
+    static func isLoopbackHost(_ host: String) -> Bool { ServeConfiguration.isLoopback(hostPart(host)) }
+
+    /// `127.0.0.1` of `127.0.0.1:5000`, `::1` of `[::1]:5000`, lowercased.
+    static func hostPart(_ authority: String) -> String {
+        var h = authority
+        if h.hasPrefix("["), let end = h.firstIndex(of: "]") { h = String(h[h.index(after: h.startIndex)..<end]) }
         else if let colon = h.lastIndex(of: ":"), h.filter({ $0 == ":" }).count == 1 { h = String(h[..<colon]) }
-        return ServeConfiguration.isLoopback(h)
+        return h.lowercased()
+    }
+
+    /// `host:port` of `scheme://host:port`.
+    static func authority(ofOrigin origin: String) -> String {
+        guard let r = origin.range(of: "://") else { return origin }
+        return String(origin[r.upperBound...].prefix { $0 != "/" })
     }
 }
 

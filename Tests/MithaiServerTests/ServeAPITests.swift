@@ -6,8 +6,6 @@ import HummingbirdWSClient
 import MithaiWorkbench
 import MithaiLanguage
 
-/// One served session for the API tests (loading the capture and running r1 takes a second).
-let apiSession = Result { try ServedSession() }
 
 /// The bot's stream as JSON messages: connects to /ws?QUERY and collects until `done` says so.
 func streamMessages(port: Int, query: String, seconds: Double, done: @escaping @Sendable ([JSONValue]) -> Bool) async throws -> [JSONValue] {
@@ -45,24 +43,24 @@ struct ServeAPITests {
     let served: ServedSession
     let spec: OpenAPI
 
-    init() throws {
-        served = try apiSession.get()
+    init() async throws {
+        served = try await SharedSession.api.get()
         spec = try OpenAPI()
     }
 
-    func startBot(speed: Int = 40) throws {
-        let r = try served.post("/api/hft/start", json: #"{"strategy": "mm", "dataset": "btc", "speed": \#(speed)}"#)
+    func startBot(speed: Int = 40) async throws {
+        let r = try await served.post("/api/hft/start", json: #"{"strategy": "mm", "dataset": "btc", "speed": \#(speed)}"#)
         #expect(r.status == 200, "\(r.text)")
-        let running = try waitUntil(seconds: 60) {
-            let s = try served.get("/api/hft/status").json()
+        let running = try await waitUntil(seconds: 60) {
+            let s = try await served.get("/api/hft/status").json()
             return s["state"]?.string == "running" && (s["fills"]?.number ?? 0) > 0
         }
         #expect(running, "the bot did not start trading")
     }
 
     @Test("every endpoint of docs/openapi.yaml answers with its documented schema")
-    func everyEndpointMatchesTheSpec() throws {
-        try startBot()
+    func everyEndpointMatchesTheSpec() async throws {
+        try await startBot()
         var covered: Set<String> = []
         for (path, methods) in spec.paths.sorted(by: { $0.key < $1.key }) {
             for method in methods.keys.sorted() {
@@ -78,9 +76,9 @@ struct ServeAPITests {
                 let reply: HTTPReply
                 if method == "post" {
                     let body = path == "/api/hft/start" ? #"{"strategy": "mm", "dataset": "btc", "speed": 40, "options": {"latency": "10ms"}}"# : "{}"
-                    reply = try served.post(url, json: body)
+                    reply = try await served.post(url, json: body)
                 } else {
-                    reply = try served.get(url)
+                    reply = try await served.get(url)
                 }
                 #expect(reply.status == 200, "\(method.uppercased()) \(url): \(reply.status) \(reply.text)")
                 let schema = try #require(spec.responseSchema(method, path, status: reply.status), "\(url): status \(reply.status) not documented")
@@ -91,18 +89,18 @@ struct ServeAPITests {
                     #expect(reply.headers["content-type"]?.hasPrefix("text/csv") == true)
                 }
                 covered.insert("\(method) \(path)")
-                if path == "/api/hft/start" { try startBot() }
+                if path == "/api/hft/start" { try await startBot() }
             }
         }
         // The book of a dataset at a time: the documented example, checked separately.
-        let at = try served.get("/api/hft/l2data?levels=10&dataset=btc&at=23:58:00")
+        let at = try await served.get("/api/hft/l2data?levels=10&dataset=btc&at=23:58:00")
         #expect(at.status == 200, "\(at.text)")
         #expect(spec.check(try at.json(), against: try #require(spec.responseSchema("get", "/api/hft/l2data", status: 200))).isEmpty)
         #expect(covered.count == spec.paths.values.reduce(0) { $0 + $1.count } && covered.count >= 12)
     }
 
     @Test("bad requests get a 4xx JSON error naming the field")
-    func badRequestsNameTheField() throws {
+    func badRequestsNameTheField() async throws {
         let cases: [(String, String, String?, Int, String)] = [
             ("GET", "/api/hft/trades?limit=abc", nil, 400, "limit"),
             ("GET", "/api/hft/trades?limit=0", nil, 400, "limit"),
@@ -134,7 +132,7 @@ struct ServeAPITests {
             ("POST", "/api/hft/start", #"{"strategy": "mm", "dataset": "btc", "params": {"levels": "3"}}"#, 400, "params"),
         ]
         for (method, path, body, status, field) in cases {
-            let r = method == "GET" ? try served.get(path) : try served.post(path, json: body)
+            let r = method == "GET" ? try await served.get(path) : try await served.post(path, json: body)
             #expect(r.status == status, "\(method) \(path) \(body ?? ""): got \(r.status) \(r.text)")
             #expect(r.errorField == field, "\(method) \(path) \(body ?? ""): field \(r.errorField ?? "none"), want \(field): \(r.text)")
             #expect(r.headers["content-type"]?.hasPrefix("application/json") == true)
@@ -144,15 +142,15 @@ struct ServeAPITests {
     }
 
     @Test("paging walks the fills newest first without gaps or repeats")
-    func tradesPaging() throws {
-        try startBot()
-        _ = try served.post("/api/hft/stop", json: "{}")
-        let first = try served.get("/api/hft/trades?limit=7").json()
+    func tradesPaging() async throws {
+        try await startBot()
+        _ = try await served.post("/api/hft/stop", json: "{}")
+        let first = try await served.get("/api/hft/trades?limit=7").json()
         let total = Int(first["total"]?.number ?? 0)
         var seqs = (first["fills"]?.array ?? []).compactMap { $0["seq"]?.number }.map(Int.init)
         var next = first["next_before"]?.number.map(Int.init)
         while let before = next, seqs.count < 60 {
-            let page = try served.get("/api/hft/trades?limit=7&before=\(before)").json()
+            let page = try await served.get("/api/hft/trades?limit=7&before=\(before)").json()
             seqs += (page["fills"]?.array ?? []).compactMap { $0["seq"]?.number }.map(Int.init)
             next = page["next_before"]?.number.map(Int.init)
         }
@@ -162,8 +160,8 @@ struct ServeAPITests {
     }
 
     @Test("the book at a time is the shell's book at that time, best levels first")
-    func bookAtATime() throws {
-        let r = try served.get("/api/hft/l2data?levels=5&dataset=btc&at=23:58:00").json()
+    func bookAtATime() async throws {
+        let r = try await served.get("/api/hft/l2data?levels=5&dataset=btc&at=23:58:00").json()
         let bids = (r["bids"]?.array ?? []).compactMap { $0["price"]?.number }
         let asks = (r["asks"]?.array ?? []).compactMap { $0["price"]?.number }
         #expect(bids.count == 5 && asks.count == 5)
@@ -172,53 +170,53 @@ struct ServeAPITests {
         // The same ladder as `book btc depth 5 time=23:58:00` prints.
         served.session.workspace.settings.format = .csv
         let before = served.output.all.count
-        served.session.run(Source("book btc depth 5 time=23:58:00", name: "<test>"))
+        _ = await served.run("book btc depth 5 time=23:58:00")
         let printed = String(served.output.all.dropFirst(before))
         served.session.workspace.settings.format = .table
-        let firstRow = printed.split(separator: "\n").dropFirst().first.map { $0.split(separator: ",").map(String.init) } ?? []
+        let firstRow = printed.split(whereSeparator: \.isNewline).dropFirst().first.map { $0.split(separator: ",").map(String.init) } ?? []
         #expect(firstRow.contains(String(format: "%.2f", bids[0])) && firstRow.contains(String(format: "%.2f", asks[0])), "\(printed)")
-        let nanos = try served.get("/api/hft/l2data?levels=5&dataset=btc&at=\(r["time"]?.number.map { Int64($0) } ?? 0)").json()
+        let nanos = try await served.get("/api/hft/l2data?levels=5&dataset=btc&at=\(r["time"]?.number.map { Int64($0) } ?? 0)").json()
         #expect(nanos["bids"]?.array?.first?["price"]?.number == bids[0])
     }
 
     @Test("CSV exports are the run's tables as files")
-    func csvExports() throws {
-        let fills = try served.get("/api/runs/r1/export/fills.csv")
+    func csvExports() async throws {
+        let fills = try await served.get("/api/runs/r1/export/fills.csv")
         #expect(fills.status == 200)
         #expect(fills.headers["content-disposition"] == "attachment; filename=\"r1-fills.csv\"")
-        let lines = fills.text.split(separator: "\n")
+        let lines = fills.text.split(whereSeparator: \.isNewline)
         #expect(lines.first == "ts,local_ts,order_id,side,px,qty,maker,fee,position")
-        let runs = try served.get("/api/runs").json()
+        let runs = try await served.get("/api/runs").json()
         #expect(lines.count - 1 == Int(runs.array?.first?["fills"]?.number ?? -1))
         for table in ["orders", "equity", "stats", "markouts"] {
-            let r = try served.get("/api/runs/r1/export/\(table).csv")
-            #expect(r.status == 200 && r.text.split(separator: "\n").count > 2, "\(table): \(r.status)")
+            let r = try await served.get("/api/runs/r1/export/\(table).csv")
+            #expect(r.status == 200 && r.text.split(whereSeparator: \.isNewline).count > 2, "\(table): \(r.status)")
         }
     }
 
     @Test("requests for other hosts and origins, and non-JSON posts, are refused")
-    func hostAndOriginChecks() throws {
-        let rebound = try served.get("/api/hft/status", headers: ["Host": "evil.example:\(served.port)"])
+    func hostAndOriginChecks() async throws {
+        let rebound = try await served.get("/api/hft/status", headers: ["Host": "evil.example:\(served.port)"])
         #expect(rebound.status == 403 && rebound.errorField == "host")
-        let crossSite = try served.post("/api/hft/stop", json: "{}", headers: ["Origin": "http://evil.example"])
+        let crossSite = try await served.post("/api/hft/stop", json: "{}", headers: ["Origin": "http://evil.example"])
         #expect(crossSite.status == 403 && crossSite.errorField == "origin")
-        let sameSite = try served.post("/api/hft/stop", json: "{}", headers: ["Origin": "http://127.0.0.1:\(served.port)"])
+        let sameSite = try await served.post("/api/hft/stop", json: "{}", headers: ["Origin": "http://127.0.0.1:\(served.port)"])
         #expect(sameSite.status == 200)
-        let form = try served.post("/api/hft/stop", json: "a=b", headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        let form = try await served.post("/api/hft/stop", json: "a=b", headers: ["Content-Type": "application/x-www-form-urlencoded"])
         #expect(form.status == 415 && form.errorField == "content-type")
-        let escape = try served.get("/vendor/chart.js/../../../../etc/passwd")
+        let escape = try await served.get("/vendor/chart.js/../../../../etc/passwd")
         #expect(!escape.text.contains("root:"))
     }
 
     @Test("pages and Chart.js are served from this server")
-    func pagesAndAssets() throws {
+    func pagesAndAssets() async throws {
         for page in ["/", "/hft", "/advanced_charts"] {
-            let r = try served.get(page)
+            let r = try await served.get(page)
             #expect(r.status == 200 && r.text.contains("/vendor/chart.js/chart.min.js") && !r.text.contains("cdn"), "\(page)")
             #expect(r.headers["content-security-policy"]?.contains("default-src 'self'") == true)
         }
-        #expect(try served.get("/assets/mithai.js").status == 200)
-        let chart = try served.get("/vendor/chart.js/chart.min.js")
+        #expect(try await served.get("/assets/mithai.js").status == 200)
+        let chart = try await served.get("/vendor/chart.js/chart.min.js")
         if FileManager.default.fileExists(atPath: Assets.chartJSPath) {
             #expect(chart.status == 200 && chart.text.contains("Chart.js v3.9"))
         } else {
@@ -228,7 +226,7 @@ struct ServeAPITests {
 
     @Test("the stream sends status, price, fill, P&L and depth messages as documented")
     func streamMessagesFollowTheSchema() async throws {
-        try startBot(speed: 30)
+        try await startBot(speed: 30)
         let messages = try await streamMessages(port: served.port, query: "", seconds: 40) { all in
             Set(all.compactMap { $0["type"]?.string }).isSuperset(of: ["status", "price", "fill", "pnl", "depth"]) && all.count > 40
         }
@@ -254,17 +252,17 @@ struct ServeAPITests {
     }
 
     @Test("start and stop from the API change the bot's state")
-    func startStop() throws {
-        try startBot(speed: 20)
-        let stopped = try served.post("/api/hft/stop", json: "{}").json()
+    func startStop() async throws {
+        try await startBot(speed: 20)
+        let stopped = try await served.post("/api/hft/stop", json: "{}").json()
         #expect(stopped["state"]?.string == "stopped")
-        let fills = try served.get("/api/hft/status").json()["fills"]?.number
-        usleep(600_000)
-        #expect(try served.get("/api/hft/status").json()["fills"]?.number == fills, "fills kept coming after stop")
-        let kind = try served.post("/api/hft/start", json: #"{"strategy": "grid", "dataset": "btc", "speed": 50, "params": {"half_spread": "5", "step": "2", "levels": "3", "qty": "0.001", "max_position": "0.01"}}"#)
+        let fills = try await served.get("/api/hft/status").json()["fills"]?.number
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await served.get("/api/hft/status").json()["fills"]?.number == fills, "fills kept coming after stop")
+        let kind = try await served.post("/api/hft/start", json: #"{"strategy": "grid", "dataset": "btc", "speed": 50, "params": {"half_spread": "5", "step": "2", "levels": "3", "qty": "0.001", "max_position": "0.01"}}"#)
         #expect(kind.status == 200, "\(kind.text)")
         #expect(try kind.json()["strategy_kind"]?.string == "grid")
-        _ = try served.post("/api/hft/stop", json: "{}")
+        _ = try await served.post("/api/hft/stop", json: "{}")
         // The bot's runs never enter the workspace: the session stays replayable.
         #expect(served.session.workspace.names.filter { $0.hasPrefix("bot") || $0 == "r2" }.isEmpty)
     }
@@ -275,21 +273,22 @@ struct ServeTokenTests {
     @Test("a token is checked on every request and WebSocket upgrade")
     func tokenChecks() async throws {
         let token = "a1b2c3d4e5f60718293a4b5c"
-        let served = try ServedSession(token: token)
+        let served = try await ServedSession.make(token: token)
         defer { served.stop() }
-        let none = try served.get("/api/hft/status", authorized: false)
+        let none = try await served.get("/api/hft/status", authorized: false)
         #expect(none.status == 401 && none.errorField == "token")
         #expect(none.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
-        let wrong = try served.get("/api/hft/status", headers: ["Authorization": "Bearer a1b2c3d4e5f60718293a4b5d"], authorized: false)
+        let wrong = try await served.get("/api/hft/status", headers: ["Authorization": "Bearer a1b2c3d4e5f60718293a4b5d"], authorized: false)
         #expect(wrong.status == 401 && wrong.errorField == "token")
-        let short = try served.get("/api/hft/status?token=a1b2", authorized: false)
+        let short = try await served.get("/api/hft/status?token=a1b2", authorized: false)
         #expect(short.status == 401)
         for path in ["/", "/hft", "/api/runs", "/api/runs/r1/export/fills.csv"] {
-            #expect(try served.get(path, authorized: false).status == 401, "\(path)")
+            let r = try await served.get(path, authorized: false)
+            #expect(r.status == 401, "\(path)")
         }
-        #expect(try served.post("/api/hft/stop", json: "{}", authorized: false).status == 401)
-        #expect(try served.get("/api/hft/status").status == 200)
-        #expect(try served.get("/api/hft/status?token=\(token)", authorized: false).status == 200)
+        #expect(try await served.post("/api/hft/stop", json: "{}", authorized: false).status == 401)
+        #expect(try await served.get("/api/hft/status").status == 200)
+        #expect(try await served.get("/api/hft/status?token=\(token)", authorized: false).status == 200)
         await #expect(throws: (any Error).self) {
             _ = try await streamMessages(port: served.port, query: "", seconds: 5) { _ in true }
         }
@@ -301,19 +300,20 @@ struct ServeTokenTests {
     }
 
     @Test("binding to a non-loopback address without a token is refused")
-    func nonLoopbackNeedsAToken() throws {
+    func nonLoopbackNeedsAToken() async throws {
         let output = Capture()
         let session = Session(options: SessionOptions(mode: .command, home: try Paths.temporaryFolder("bind").path), output: output)
         let server = MithaiHTTPServer()
         session.server = server
-        #expect(session.run(Source("serve host=0.0.0.0 port=0", name: "<test>")).failure != nil)
+        func run(_ text: String) async -> Session.RunResult { await onThread { session.run(Source(text, name: "<test>")) } }
+        #expect(await run("serve host=0.0.0.0 port=0").failure != nil)
         #expect(output.all.contains("needs token=") && server.url == nil)
-        #expect(session.run(Source("serve host=0.0.0.0 port=0 token=short", name: "<test>")).failure != nil)
+        #expect(await run("serve host=0.0.0.0 port=0 token=short").failure != nil)
         #expect(server.url == nil)
-        #expect(session.run(Source("serve host=0.0.0.0 port=0 token=0123456789abcdef0123", name: "<test>")).failure == nil, "\(output.all)")
+        #expect(await run("serve host=0.0.0.0 port=0 token=\"0123456789abcdef0123\"").failure == nil, "\(output.all)")
         #expect(server.url != nil)
-        #expect(session.run(Source("serve port=0", name: "<test>")).failure != nil, "a second serve must be refused")
-        #expect(session.run(Source("serve stop", name: "<test>")).failure == nil)
+        #expect(await run("serve port=0").failure != nil, "a second serve must be refused")
+        #expect(await run("serve stop").failure == nil)
         #expect(server.url == nil)
         #expect(ServeConfiguration.isLoopback("127.0.0.1") && ServeConfiguration.isLoopback("::1") && ServeConfiguration.isLoopback("localhost"))
         #expect(!ServeConfiguration.isLoopback("0.0.0.0") && !ServeConfiguration.isLoopback("10.0.0.1") && !ServeConfiguration.isLoopback("127.0.0.1.evil.com"))

@@ -52,7 +52,13 @@ final class ServedSession: @unchecked Sendable {
     let port: Int
     let token: String?
 
-    init(token: String? = nil) throws {
+    /// Makes the session on a plain thread: `serve` blocks until the socket is bound, and the
+    /// server's tasks need the cooperative pool that the tests' own tasks run on.
+    static func make(token: String? = nil) async throws -> ServedSession {
+        try await onThread { try ServedSession(token: token) }
+    }
+
+    private init(token: String? = nil) throws {
         session = Session(options: SessionOptions(mode: .command, home: try Paths.temporaryFolder("serve").path), output: output)
         session.server = MithaiHTTPServer()
         self.token = token
@@ -60,7 +66,7 @@ final class ServedSession: @unchecked Sendable {
         load "\(Paths.spotData)" as btc
         strategy mm = grid half_spread=5 step=2 levels=5 qty=0.001 max_position=0.01
         backtest mm on btc bin=1m
-        serve port=0\(token.map { " token=\($0)" } ?? "")
+        serve port=0\(token.map { " token=\"\($0)\"" } ?? "")
         """
         let result = session.run(Source(setup, name: "<test>"))
         guard result.failure == nil, let url = session.server?.url, let p = Int(url.split(separator: ":").last ?? "") else {
@@ -71,14 +77,22 @@ final class ServedSession: @unchecked Sendable {
 
     func stop() { session.server?.stop() }
 
-    func get(_ path: String, headers: [String: String] = [:], authorized: Bool = true) throws -> HTTPReply {
-        try HTTP.send("GET", path, port: port, headers: auth(headers, authorized))
+    func get(_ path: String, headers: [String: String] = [:], authorized: Bool = true) async throws -> HTTPReply {
+        let h = auth(headers, authorized), port = self.port
+        return try await onThread { try HTTP.send("GET", path, port: port, headers: h) }
     }
 
-    func post(_ path: String, json: String?, headers: [String: String] = [:], authorized: Bool = true) throws -> HTTPReply {
+    func post(_ path: String, json: String?, headers: [String: String] = [:], authorized: Bool = true) async throws -> HTTPReply {
         var h = headers
         if json != nil && h["Content-Type"] == nil { h["Content-Type"] = "application/json" }
-        return try HTTP.send("POST", path, port: port, headers: auth(h, authorized), body: json.map { Data($0.utf8) })
+        let all = auth(h, authorized), port = self.port
+        return try await onThread { try HTTP.send("POST", path, port: port, headers: all, body: json.map { Data($0.utf8) }) }
+    }
+
+    /// Runs statements on a plain thread (a `serve` in them blocks until bound).
+    func run(_ text: String) async -> Session.RunResult {
+        let session = self.session
+        return await onThread { session.run(Source(text, name: "<test>")) }
     }
 
     private func auth(_ h: [String: String], _ authorized: Bool) -> [String: String] {
@@ -228,7 +242,7 @@ struct OpenAPI {
 }
 
 /// A JSON document as parsed, keeping integers, reals and booleans apart.
-indirect enum JSONValue: Decodable, CustomStringConvertible {
+indirect enum JSONValue: Decodable, Equatable, CustomStringConvertible {
     case null, bool(Bool), int(Int64), double(Double), string(String), array([JSONValue]), object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
@@ -262,11 +276,43 @@ indirect enum JSONValue: Decodable, CustomStringConvertible {
     }
 }
 
-func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        if try condition() { return true }
-        usleep(100_000)
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
     }
-    return try condition()
+    return try await condition()
+}
+
+/// Runs blocking work (sockets, `serve`) off the cooperative pool.
+func onThread<T>(_ body: @escaping () throws -> T) async throws -> T {
+    let box = UncheckedBox(body)
+    return try await withCheckedThrowingContinuation { c in
+        Thread { c.resume(with: Result { try box.value() }.map { UncheckedBox($0) }) }.start()
+    }.value
+}
+
+func onThread<T>(_ body: @escaping () -> T) async -> T {
+    let box = UncheckedBox(body)
+    return await withCheckedContinuation { c in
+        Thread { c.resume(returning: UncheckedBox(box.value())) }.start()
+    }.value
+}
+
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ v: T) { value = v }
+}
+
+/// The session the API tests share (loading the capture and running r1 takes a second).
+actor SharedSession {
+    static let api = SharedSession()
+    private var served: ServedSession?
+    func get() async throws -> ServedSession {
+        if let served { return served }
+        let s = try await ServedSession.make()
+        served = s
+        return s
+    }
 }
