@@ -54,6 +54,10 @@ final class API: Sendable {
             return Self.json(live.fills(before: before, limit: limit))
         }
         router.get("/api/hft/l2data") { [self] request, _ in try await l2(request) }
+        router.get("/api/hft/history") { [self] request, _ in
+            let limit = try Self.integer(request.uri.queryParameters["limit"], field: "limit", range: 1...BacktestReplayControl.historyLength, default: 600)
+            return Self.json(live.history(limit: limit))
+        }
 
         // The session: datasets, strategies, runs, statistics, exports.
         router.get("/api/summary") { [self] _, _ in Self.json(await session { ServeQueries.summary($0) }) }

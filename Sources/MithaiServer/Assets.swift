@@ -41,11 +41,11 @@ enum Assets {
     .chart-box { position: relative; flex: 1; min-height: 160px; }
     table { border-collapse: collapse; width: 100%; }
     table.data th, table.ladder th { color: var(--dim); font-weight: normal; text-align: left; padding: 2px 6px; border-bottom: 1px solid var(--line); position: sticky; top: 0; background: var(--panel); }
-    table.data td { padding: 2px 6px; border-bottom: 1px solid #121a22; white-space: nowrap; }
+    table.data td { padding: 2px 5px; border-bottom: 1px solid #121a22; white-space: nowrap; }
     table.data tbody tr:hover { background: var(--panel2); }
     .n { text-align: right !important; font-variant-numeric: tabular-nums; }
     .up { color: var(--up); } .down { color: var(--down); } .dim { color: var(--dim); } .cy { color: var(--cyan); }
-    table.kv th { text-align: left; color: var(--dim); font-weight: normal; padding: 2px 4px; }
+    table.kv th { text-align: left; color: var(--dim); font-weight: normal; padding: 2px 4px; white-space: nowrap; }
     table.kv td { text-align: right; padding: 2px 4px; color: var(--text); font-variant-numeric: tabular-nums; }
     table.kv tr { border-bottom: 1px solid #121a22; }
     .scroll { overflow: auto; flex: 1; }
@@ -58,7 +58,7 @@ enum Assets {
     .tile small { color: var(--dim); }
     .grid-index .wide { grid-column: 1 / -1; }
     /* Trading screen */
-    .grid-hft { grid-template-columns: 250px minmax(0, 1fr) 330px; grid-template-rows: minmax(0, 1fr) minmax(0, 1fr); height: calc(100vh - 58px); }
+    .grid-hft { grid-template-columns: 250px minmax(0, 1fr) 370px; grid-template-rows: minmax(0, 1fr) minmax(0, 1fr); height: calc(100vh - 58px); }
     .grid-hft .controls { grid-row: 1 / 3; overflow: auto; }
     .grid-hft .price { grid-column: 2; grid-row: 1; }
     .grid-hft .pnl { grid-column: 2; grid-row: 2; }
@@ -92,7 +92,8 @@ enum Assets {
     .grid-charts select { width: auto; padding: 0 2px; }
     footer.status-line { display: flex; height: 20px; align-items: center; padding: 0 10px; background: #000; border-top: 1px solid var(--line); color: var(--dim); font-size: 11px; }
     @media (max-width: 1180px) {
-      .grid-hft { grid-template-columns: 230px minmax(0, 1fr); grid-template-rows: 300px 260px 320px; height: auto; }
+      main { flex: none; }
+      .grid-hft { grid-template-columns: 290px minmax(0, 1fr); grid-template-rows: 300px 280px 340px; height: auto; }
       .grid-hft .controls { grid-row: 1 / 3; }
       .grid-hft .ladder-panel { grid-column: 1; grid-row: 3; }
       .grid-hft .fills-panel { grid-column: 2; grid-row: 3; }
@@ -145,7 +146,8 @@ enum Assets {
       }
       const dur = (ns) => ns === null || ns === undefined ? '—' : ns >= 1e9 ? (ns / 1e9).toFixed(2) + 's' : ns >= 1e6 ? (ns / 1e6).toFixed(ns >= 1e8 ? 0 : 1) + 'ms' : ns >= 1e3 ? (ns / 1e3).toFixed(1) + 'µs' : ns + 'ns';
       const pct = (x) => x === null || x === undefined ? '—' : (100 * x).toFixed(1) + '%';
-      let priceDigits = 2;
+      let priceDigits = 2, qtyDigits = 3;
+      const qty = (x) => x === null || x === undefined ? '—' : Math.abs(x) >= 100 ? num(x, 1) : Math.abs(x) >= 1 ? num(x, 3) : num(x, qtyDigits);
       function digitsOf(tick) { const s = String(tick || '0.01'); const i = s.indexOf('.'); return i < 0 ? 0 : s.length - i - 1; }
 
       // Charts: dark theme, no animation, at most 4 redraws a second.
@@ -175,6 +177,8 @@ enum Assets {
       const timeAxis = { type: 'linear', ticks: { maxTicksLimit: 7, callback: (v) => clock(v * 1e6).slice(0, 8) }, grid: { color: '#131c25' } };
       const yAxis = (extra) => Object.assign({ position: 'right', grid: { color: '#131c25' }, ticks: { maxTicksLimit: 7 } }, extra || {});
       const keep = (arr, n) => { if (arr.length > n) arr.splice(0, arr.length - n); };
+      // Puts history older than the first live point in front of it.
+      const prepend = (arr, pts) => { const cut = arr.length ? arr[0].x : Infinity; arr.unshift(...pts.filter((p) => p.x < cut)); };
 
       // The update stream, reconnecting with backoff.
       function stream(handlers) {
@@ -204,7 +208,7 @@ enum Assets {
         const pill = $('bot-state');
         pill.textContent = s.state.toUpperCase() + (s.state === 'preparing' ? ' ' + Math.round(100 * s.progress) + '%' : '');
         pill.dataset.state = s.state;
-        if (s.symbol) { set('ticker', s.symbol + (s.venue ? ' · ' + s.venue.toUpperCase() : '') + (s.speed ? ' · ' + s.speed + '×' : '')); priceDigits = digitsOf(s.tick_size); }
+        if (s.symbol) { set('ticker', s.symbol + (s.venue ? ' · ' + s.venue.toUpperCase() : '') + (s.speed ? ' · ' + s.speed + '×' : '')); priceDigits = digitsOf(s.tick_size); qtyDigits = Math.min(6, Math.max(3, digitsOf(s.lot_size))); }
         if (s.time) set('sim-clock', clock(s.time));
         if (s.message && (s.state === 'failed')) { const b = $('banner'); b.textContent = s.message; b.hidden = false; }
         if (s.state !== lastState && s.state === 'preparing' && window.onBotRestart) window.onBotRestart();
@@ -223,7 +227,7 @@ enum Assets {
         window.onBotRestart = () => { pts.length = 0; redraw(mid); };
         function tiles(s) {
           set('t-symbol', s.symbol || '—'); set('t-venue', s.venue ? s.venue + ' · ' + (s.dataset || '') : '');
-          set('t-pnl', signed(s.pnl_net, 2), cls(s.pnl_net)); set('t-pos', num(s.position, 3)); set('t-fills', num(s.fills, 0));
+          set('t-pnl', signed(s.pnl_net, 2), cls(s.pnl_net)); set('t-pos', qty(s.position)); set('t-fills', num(s.fills, 0));
           set('t-vol', num(s.volatility_bps, 2));
         }
         async function refresh() {
@@ -235,6 +239,7 @@ enum Assets {
           } catch (e) { M.errors.push(String(e)); set('status-line', 'summary: ' + e.message); }
         }
         refresh(); setInterval(refresh, 5000);
+        api('/api/hft/history?limit=1500').then((h) => { prepend(pts, h.prices.filter((p) => p.mid).map((p) => ({ x: p.time / 1e6, y: p.mid }))); redraw(mid); }).catch(() => {});
         api('/api/hft/status').then((s) => { header(s); tiles(s); }).catch(() => {});
         stream({
           status: tiles,
@@ -243,7 +248,7 @@ enum Assets {
             set('t-spread', p.bid && p.ask ? num(p.ask - p.bid, priceDigits) : '—');
             if (p.mid) { pts.push({ x: p.time / 1e6, y: p.mid }); keep(pts, 1500); set('mid-label', num(p.mid, priceDigits)); redraw(mid); }
           },
-          pnl: (p) => { set('t-pnl', signed(p.pnl_net, 2), cls(p.pnl_net)); set('t-pos', num(p.position, 3)); set('t-fills', num(p.fills, 0)); set('t-vol', num(p.volatility_bps, 2)); },
+          pnl: (p) => { set('t-pnl', signed(p.pnl_net, 2), cls(p.pnl_net)); set('t-pos', qty(p.position)); set('t-fills', num(p.fills, 0)); set('t-vol', num(p.volatility_bps, 2)); },
         });
       }
 
@@ -270,7 +275,7 @@ enum Assets {
         window.onBotRestart = clear;
 
         function fillRow(f) {
-          return `<tr><td>${clock(f.time)}</td><td class="${f.side === 'buy' ? 'up' : 'down'}">${f.side.toUpperCase()}</td><td class="n">${num(f.price, priceDigits)}</td><td class="n">${num(f.qty, 3)}</td><td class="dim">${f.maker ? 'M' : 'T'}</td><td class="n">${num(f.position, 3)}</td></tr>`;
+          return `<tr><td>${clock(f.time)}</td><td class="${f.side === 'buy' ? 'up' : 'down'}">${f.side.toUpperCase()}</td><td class="n">${num(f.price, priceDigits)}</td><td class="n">${qty(f.qty)}</td><td class="dim">${f.maker ? 'M' : 'T'}</td><td class="n">${qty(f.position)}</td></tr>`;
         }
         let fillsDirty = false;
         function addFill(f) {
@@ -284,10 +289,10 @@ enum Assets {
           const n = 12, asks = b.asks.slice(0, n).reverse(), bids = b.bids.slice(0, n);
           const max = Math.max(1e-12, ...asks.map((l) => l.qty), ...bids.map((l) => l.qty));
           const bar = (q) => `<i class="bar" data-w="${(100 * q / max).toFixed(1)}"></i>`;
-          let html = asks.map((l) => `<tr class="ask"><td class="bq"></td><td class="px">${num(l.price, priceDigits)}</td><td class="aq">${bar(l.qty)}<span>${num(l.qty, 3)}</span></td></tr>`).join('');
+          let html = asks.map((l) => `<tr class="ask"><td class="bq"></td><td class="px">${num(l.price, priceDigits)}</td><td class="aq">${bar(l.qty)}<span>${qty(l.qty)}</span></td></tr>`).join('');
           const spread = b.asks.length && b.bids.length ? b.asks[0].price - b.bids[0].price : null;
           html += `<tr class="mid"><td colspan="3">SPREAD ${spread === null ? '—' : num(spread, priceDigits)}</td></tr>`;
-          html += bids.map((l) => `<tr class="bid"><td class="bq">${bar(l.qty)}<span>${num(l.qty, 3)}</span></td><td class="px">${num(l.price, priceDigits)}</td><td class="aq"></td></tr>`).join('');
+          html += bids.map((l) => `<tr class="bid"><td class="bq">${bar(l.qty)}<span>${qty(l.qty)}</span></td><td class="px">${num(l.price, priceDigits)}</td><td class="aq"></td></tr>`).join('');
           const body = $('ladder').tBodies[0];
           body.innerHTML = html;
           for (const i of body.querySelectorAll('i.bar')) i.style.width = i.dataset.w + '%';
@@ -297,9 +302,10 @@ enum Assets {
         setInterval(() => { if (lastDepth) { ladder(lastDepth); lastDepth = null; } }, 200);
 
         function metrics(s) {
-          set('m-state', s.state.toUpperCase() + (s.message ? ' · ' + s.message : ''));
+          set('m-state', s.state.toUpperCase(), s.state === 'running' ? 'up' : s.state === 'failed' || s.state === 'stopped' ? 'down' : '');
+          if (s.state === 'failed' && s.message) message(s.message, true);
           set('m-strategy', s.strategy ? s.strategy_kind + ' ' + s.strategy + ' on ' + s.dataset : '—');
-          set('m-position', num(s.position, 3), cls(s.position));
+          set('m-position', qty(s.position), cls(s.position));
           set('m-net', signed(s.pnl_net, 2), cls(s.pnl_net)); set('m-gross', signed(s.pnl_gross, 2), cls(s.pnl_gross)); set('m-fees', num(s.fees, 2));
           set('m-fills', num(s.fills, 0) + (s.fills ? ' (' + num(s.maker_fills, 0) + ' M)' : '')); set('m-rt', num(s.round_trips, 0));
           set('m-win', pct(s.win_rate)); set('m-sharpe', num(s.sharpe, 2)); set('m-dd', num(s.max_drawdown, 2));
@@ -332,6 +338,12 @@ enum Assets {
         });
         loadChoices().catch((e) => message(e.message, true));
         api('/api/hft/status').then((s) => { header(s); metrics(s); }).catch(() => {});
+        api('/api/hft/history?limit=1200').then((h) => {
+          const at = (list, f) => list.filter((p) => f(p) !== null && f(p) !== undefined).map((p) => ({ x: p.time / 1e6, y: f(p) }));
+          prepend(bid, at(h.prices, (p) => p.bid)); prepend(ask, at(h.prices, (p) => p.ask)); prepend(mid, at(h.prices, (p) => p.mid));
+          prepend(net, at(h.pnl, (p) => p.pnl_net)); prepend(pos, at(h.pnl, (p) => p.position));
+          redraw(price); redraw(pnl);
+        }).catch(() => {});
         api('/api/hft/trades?limit=200').then((p) => { for (const f of p.fills.slice().reverse()) addFill(f); set('fills-count', p.total + ' total'); }).catch(() => {});
         api('/api/hft/l2data?levels=20').then(ladder).catch(() => {});
         stream({
@@ -348,7 +360,7 @@ enum Assets {
           fill: (f) => { addFill(f); set('fills-count', M.fills + ' streamed'); },
           pnl: (p) => {
             const x = p.time / 1e6; net.push({ x, y: p.pnl_net }); pos.push({ x, y: p.position }); keep(net, 1200); keep(pos, 1200); redraw(pnl);
-            set('m-net', signed(p.pnl_net, 2), cls(p.pnl_net)); set('m-position', num(p.position, 3), cls(p.position));
+            set('m-net', signed(p.pnl_net, 2), cls(p.pnl_net)); set('m-position', qty(p.position), cls(p.position));
             set('m-fills', num(p.fills, 0)); set('m-win', pct(p.win_rate)); set('m-sharpe', num(p.sharpe, 2));
           },
           depth: (b) => { lastDepth = b; },
@@ -433,16 +445,23 @@ enum Assets {
         setInterval(() => { if (candleDirty) { drawCandles(); candleDirty = false; } }, 500);
         stream({
           status,
-          price: (p) => {
+          depth: drawDepth,
+          price: addCandle,
+        });
+        function addCandle(p) {
             if (!p.mid) return;
             const t = Math.floor(p.time / bucket) * bucket, last = candles[candles.length - 1];
+            if (last && t < last.t) return;
             if (last && last.t === t) { last.h = Math.max(last.h, p.mid); last.l = Math.min(last.l, p.mid); last.c = p.mid; }
-            else { candles.push({ t, o: last ? last.c : p.mid, h: p.mid, l: p.mid, c: p.mid }); keep(candles, 300); }
+            else { const o = last ? last.c : p.mid; candles.push({ t, o, h: Math.max(o, p.mid), l: Math.min(o, p.mid), c: p.mid }); keep(candles, 300); }
             set('candle-label', '5s bars of the bot\'s mid · ' + candles.length + ' bars');
             candleDirty = true;
-          },
-          depth: drawDepth,
-        });
+        }
+        api('/api/hft/history?limit=3000').then((h) => {
+          const live = candles.splice(0), cut = live.length ? live[0].t : Infinity;
+          for (const p of h.prices) if (p.time < cut) addCandle(p);
+          candles.push(...live); candleDirty = true;
+        }).catch(() => {});
       }
 
       const page = document.body.dataset.page;

@@ -241,8 +241,10 @@ struct BrowserTests {
         // A tablet: the trading screen reflows without horizontal scrolling.
         try await cdp.viewport(1024, 768)
         try await cdp.navigate(base + "/hft")
-        f = try await cdp.wait(facts, seconds: 20) { count($0, "fillRows") > 0 && count($0, "ladderRows") > 0 }
+        f = try await cdp.wait(facts, seconds: 20) { count($0, "fillRows") > 0 && count($0, "ladderRows") > 0 && count($0, "priceMid") >= 30 }
         check(count(f, "overflow") <= 0, "/hft on a 1024 px tablet scrolls sideways", f)
+        // Opened after the stop: the charts come from /api/hft/history, not the stream.
+        check(count(f, "priceMid") >= 30 && count(f, "pnlPoints") >= 30, "/hft: history did not fill the charts", f)
         _ = try await cdp.screenshot("hft-tablet.png")
         outcome.finish()
     }

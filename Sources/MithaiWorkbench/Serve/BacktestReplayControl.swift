@@ -24,7 +24,12 @@ public final class BacktestReplayControl: LiveControl {
         var ladder: LadderSnapshot?
         var publishedFills = 0
         var cancelled = false
+        var prices: [PriceFrame] = []
+        var pnl: [PnLFrame] = []
     }
+
+    /// Frames kept for `history` (about five minutes at 10 per second).
+    public static let historyLength = 3000
 
     private let access: SessionAccess
     private let state = Mutex(State())
@@ -58,6 +63,13 @@ public final class BacktestReplayControl: LiveControl {
         return Self.book(run.data, ladder, levels: levels)
     }
 
+    public func history(limit: Int) -> LiveHistory {
+        state.withLock { s in
+            let n = max(0, limit)
+            return LiveHistory(prices: Array(s.prices.suffix(n)), pnl: Array(s.pnl.suffix(n)))
+        }
+    }
+
     public func stop() -> LiveStatus {
         let (status, stopped) = state.withLock { s -> (LiveStatus, Bool) in
             s.generation += 1
@@ -89,6 +101,8 @@ public final class BacktestReplayControl: LiveControl {
             s.run = nil
             s.ladder = nil
             s.publishedFills = 0
+            s.prices = []
+            s.pnl = []
             var st = LiveStatus.idle
             st.state = "preparing"
             st.speed = speed
@@ -99,6 +113,7 @@ public final class BacktestReplayControl: LiveControl {
             st.venue = setup.data.instrument.venue
             st.currency = setup.data.instrument.currency
             st.tickSize = setup.data.instrument.tickSize.description
+            st.lotSize = setup.data.instrument.lotSize.description
             s.status = st
             return s.generation
         }
@@ -318,7 +333,12 @@ public final class BacktestReplayControl: LiveControl {
             let pnl = PnLFrame(time: simNow, pnlNet: net, pnlGross: net + fees, fees: fees, position: position, fills: k,
                                winRate: perf.winRate, sharpe: perf.sharpe, maxDrawdown: perf.maxDrawdown, volatilityBps: vol)
             let finished = simNow >= t1
+            let priceFrame = PriceFrame(time: simNow, bid: bid, ask: ask, mid: mid, last: lastTrade, volume: volume)
             let current = update(generation) { s in
+                s.prices.append(priceFrame)
+                s.pnl.append(pnl)
+                if s.prices.count > Self.historyLength + 500 { s.prices.removeFirst(s.prices.count - Self.historyLength) }
+                if s.pnl.count > Self.historyLength + 500 { s.pnl.removeFirst(s.pnl.count - Self.historyLength) }
                 s.ladder = ladder
                 s.publishedFills = k
                 s.status.time = simNow
@@ -341,7 +361,7 @@ public final class BacktestReplayControl: LiveControl {
                 if finished { s.status.state = "finished"; s.status.progress = 1 }
             }
             guard current else { return }
-            broadcaster.publish(.price(PriceFrame(time: simNow, bid: bid, ask: ask, mid: mid, last: lastTrade, volume: volume)))
+            broadcaster.publish(.price(priceFrame))
             for f in newFills { broadcaster.publish(.fill(f)) }
             broadcaster.publish(.pnl(pnl))
             if frameNumber % 2 == 0 || finished { broadcaster.publish(.depth(Self.book(d, ladder, levels: 20))) }

@@ -27,6 +27,16 @@ public protocol LiveControl: AnyObject, Sendable {
     /// A new subscriber to updates; its queue holds at most `capacity` frames and drops the
     /// oldest when the reader falls behind.
     func subscribe(capacity: Int) -> LiveSubscription
+    /// The last `limit` price and P&L frames of the current run, oldest first (so a page
+    /// opened mid-run draws its charts at once).
+    func history(limit: Int) -> LiveHistory
+}
+
+/// Recent frames of the bot, oldest first.
+public struct LiveHistory: Sendable, Codable, Equatable {
+    public var prices: [PriceFrame]
+    public var pnl: [PnLFrame]
+    public init(prices: [PriceFrame], pnl: [PnLFrame]) { self.prices = prices; self.pnl = pnl }
 }
 
 /// A request that cannot be carried out, with the request field at fault (nil: not one field).
@@ -90,6 +100,7 @@ public struct LiveStatus: Sendable, Codable, Equatable {
     public var venue: String?
     public var currency: String?
     public var tickSize: String?
+    public var lotSize: String?
     /// The bot's clock (ns since 1970 UTC) and as ISO text in the instrument's zone.
     public var time: Int64?
     public var timeText: String?
