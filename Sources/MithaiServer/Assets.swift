@@ -373,8 +373,8 @@ enum Assets {
         const candles = [];
         const bucket = 5e9;
         const cdl = new Chart($('c-candles'), { type: 'bar', data: { labels: [], datasets: [
-          { label: 'wick', data: [], backgroundColor: [], barPercentage: 0.12, categoryPercentage: 1, grouped: false },
-          { label: 'body', data: [], backgroundColor: [], borderColor: [], borderWidth: 1, barPercentage: 0.7, categoryPercentage: 1, grouped: false },
+          { label: 'wick', data: [], backgroundColor: [], barPercentage: 0.08, categoryPercentage: 1, grouped: false, order: 2 },
+          { label: 'body', data: [], backgroundColor: [], borderColor: [], borderWidth: 1, barPercentage: 0.6, categoryPercentage: 1, grouped: false, order: 1 },
         ] }, options: { scales: { x: { ticks: { maxTicksLimit: 8, autoSkip: true }, grid: { display: false } }, y: yAxis({ beginAtZero: false }) }, plugins: { legend: { display: false } } } });
         function drawCandles() {
           const show = candles.slice(-90);
