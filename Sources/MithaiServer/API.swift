@@ -36,9 +36,11 @@ final class API: Sendable {
         let router = Router(context: Context.self)
         router.add(middleware: SecurityMiddleware<Context>(configuration: configuration))
         // Pages and assets.
-        router.get("/") { _, _ in Self.html(Pages.index) }
-        router.get("/hft") { _, _ in Self.html(Pages.hft) }
-        router.get("/advanced_charts") { _, _ in Self.html(Pages.advancedCharts) }
+        // With a token, the pages' own script and style URLs carry it (every request is checked).
+        let token = configuration.token
+        router.get("/") { _, _ in Self.html(Pages.withToken(Pages.index, token)) }
+        router.get("/hft") { _, _ in Self.html(Pages.withToken(Pages.hft, token)) }
+        router.get("/advanced_charts") { _, _ in Self.html(Pages.withToken(Pages.advancedCharts, token)) }
         router.get("/assets/mithai.css") { _, _ in Self.text(Assets.css, type: "text/css; charset=utf-8") }
         router.get("/assets/mithai.js") { _, _ in Self.text(Assets.js, type: "text/javascript; charset=utf-8") }
         router.get("/vendor/chart.js/chart.min.js") { _, _ in Self.chartJS() }

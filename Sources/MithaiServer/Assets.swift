@@ -421,7 +421,9 @@ enum Assets {
           if (!run) return;
           const rows = await api('/api/runs/' + run + '/markouts?horizons=100ms,250ms,500ms,1s,2s,5s,10s,30s,1m');
           const hs = [...new Set(rows.map((r) => r.horizon))].sort((a, b) => a - b);
-          const groups = [...new Set(rows.map((r) => r.group))];
+          // all, all buy, all sell; maker/taker groups only when they differ from all (a pure maker shows 3 lines).
+          const fillsOf = (g) => { const r = rows.find((x) => x.group === g); return r ? r.fills : 0; };
+          const groups = [...new Set(rows.map((r) => r.group))].filter((g) => g.startsWith('all') || (fillsOf(g) > 0 && fillsOf(g) !== fillsOf('all' + g.replace(/^(maker|taker)/, ''))));
           mk.data.labels = hs.map((h) => h >= 60e9 ? h / 60e9 + 'm' : h >= 1e9 ? h / 1e9 + 's' : h / 1e6 + 'ms');
           mk.data.datasets = groups.map((g, i) => ({ label: g, borderColor: colors[i % colors.length], backgroundColor: colors[i % colors.length],
             borderWidth: g === 'all' ? 2.2 : 1, data: hs.map((h) => { const r = rows.find((x) => x.group === g && x.horizon === h); return r ? r.move_bps : null; }) }));
@@ -464,6 +466,7 @@ enum Assets {
         }).catch(() => {});
       }
 
+      for (const a of document.querySelectorAll('nav a')) a.href = withToken(a.getAttribute('href'));
       const page = document.body.dataset.page;
       try {
         if (page === 'index') pageIndex(); else if (page === 'hft') pageHFT(); else if (page === 'charts') pageCharts();

@@ -1,7 +1,21 @@
+import Foundation
+
 /// The three dashboard pages. Markup only: styles in /assets/mithai.css, behaviour in
 /// /assets/mithai.js (the Content-Security-Policy forbids inline scripts), charts by Chart.js
 /// from /vendor/chart.js (Debian's libjs-chart.js).
 enum Pages {
+    /// The page with `?token=T` on its stylesheet and script URLs (the browser loads them
+    /// without the Authorization header).
+    static func withToken(_ page: String, _ token: String?) -> String {
+        guard let token else { return page }
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let t = token.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        return page.replacingOccurrences(of: "/assets/mithai.css\"", with: "/assets/mithai.css?token=\(t)\"")
+            .replacingOccurrences(of: "/assets/mithai.js\"", with: "/assets/mithai.js?token=\(t)\"")
+            .replacingOccurrences(of: "/vendor/chart.js/chart.min.js\"", with: "/vendor/chart.js/chart.min.js?token=\(t)\"")
+    }
+
     static func page(_ id: String, title: String, body: String) -> String {
         """
         <!doctype html>

@@ -104,6 +104,8 @@ public final class Driver {
     /// (or SIGTERM), then stops the server cleanly.
     func waitWhileServing(_ session: Session) -> Int32 {
         guard let server = session.server, let url = server.url else { return 0 }
+        // Replaying a saved session checks results; it does not keep a server up.
+        if launch.verify { server.stop(); return 0 }
         output.write("serving \(url) until interrupted (Ctrl-C)\n", to: .err)
         Interrupts.reset()
         while server.url != nil && !Interrupts.cancellation.isCancelled {

@@ -289,6 +289,11 @@ struct ServeTokenTests {
         }
         #expect(try await served.post("/api/hft/stop", json: "{}", authorized: false).status == 401)
         #expect(try await served.get("/api/hft/status").status == 200)
+        // A page opened with ?token= carries it on its own script and style URLs.
+        let page = try await served.get("/hft?token=\(token)", authorized: false)
+        #expect(page.status == 200 && page.text.contains("/vendor/chart.js/chart.min.js?token=\(token)") && page.text.contains("/assets/mithai.js?token=\(token)"))
+        #expect(try await served.get("/vendor/chart.js/chart.min.js?token=\(token)", authorized: false).status != 401)
+        #expect(try await served.get("/assets/mithai.css?token=\(token)", authorized: false).status == 200)
         #expect(try await served.get("/api/hft/status?token=\(token)", authorized: false).status == 200)
         await #expect(throws: (any Error).self) {
             _ = try await streamMessages(port: served.port, query: "", seconds: 5) { _ in true }

@@ -67,10 +67,11 @@ enum ServeCommand {
             Parameter("host", .option, .word, default: "127.0.0.1", "address to bind; any but loopback needs token="),
             Parameter("token", .option, .word, default: "none", "bearer token every request must carry (header Authorization: Bearer T, or ?token=T); at least 16 characters"),
         ],
-        examples: ["serve port=5000", "serve status", "serve stop", "serve host=0.0.0.0 port=8080 token=7f3a9c1e5b2d4f60a8c1"],
+        examples: ["serve port=5000", "serve status", "serve stop", "serve host=0.0.0.0 port=8080 token=\"7f3a9c1e5b2d4f60a8c1\""],
         details: """
         Returns the prompt at once; the server runs inside the session until `serve stop` or the end of the session. \
         With `mithai -c 'serve ...'` (or `mithai serve ...`) the process keeps serving until Ctrl-C. \
+        Quote a token that starts with a digit or holds punctuation: token="3f9a...". \
         Requests never touch the workspace while a statement runs. Endpoints, message schema and security: docs/SERVE.md; \
         the API is described by docs/openapi.yaml.
         """,
