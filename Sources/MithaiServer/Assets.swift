@@ -41,7 +41,8 @@ enum Assets {
     .chart-box { position: relative; flex: 1; min-height: 160px; }
     table { border-collapse: collapse; width: 100%; }
     table.data th, table.ladder th { color: var(--dim); font-weight: normal; text-align: left; padding: 2px 6px; border-bottom: 1px solid var(--line); position: sticky; top: 0; background: var(--panel); }
-    table.data td { padding: 2px 5px; border-bottom: 1px solid #121a22; white-space: nowrap; }
+    table.data td { padding: 2px 5px; border-bottom: 1px solid #121a22; white-space: nowrap; max-width: 420px; overflow: hidden; text-overflow: ellipsis; }
+    table.book td { padding: 1px 8px; }
     table.data tbody tr:hover { background: var(--panel2); }
     .n { text-align: right !important; font-variant-numeric: tabular-nums; }
     .up { color: var(--up); } .down { color: var(--down); } .dim { color: var(--dim); } .cy { color: var(--cyan); }
@@ -230,6 +231,19 @@ enum Assets {
           set('t-pnl', signed(s.pnl_net, 2), cls(s.pnl_net)); set('t-pos', qty(s.position)); set('t-fills', num(s.fills, 0));
           set('t-vol', num(s.volatility_bps, 2));
         }
+        let lastBook = 0;
+        function book(b) {
+          const now = Date.now(); if (now - lastBook < 250) return; lastBook = now;
+          const n = Math.min(10, Math.max(b.bids.length, b.asks.length));
+          let html = '';
+          for (let i = 0; i < n; i++) {
+            const bl = b.bids[i], al = b.asks[i];
+            html += `<tr><td class="n">${bl ? qty(bl.qty) : ''}</td><td class="n up">${bl ? num(bl.price, priceDigits) : ''}</td><td class="n down">${al ? num(al.price, priceDigits) : ''}</td><td class="n">${al ? qty(al.qty) : ''}</td></tr>`;
+          }
+          $('book').tBodies[0].innerHTML = html;
+          set('book-time', b.symbol + ' ' + clock(b.time));
+        }
+        api('/api/hft/l2data?levels=10').then(book).catch(() => {});
         async function refresh() {
           try {
             const s = await api('/api/summary');
@@ -248,6 +262,7 @@ enum Assets {
             set('t-spread', p.bid && p.ask ? num(p.ask - p.bid, priceDigits) : '—');
             if (p.mid) { pts.push({ x: p.time / 1e6, y: p.mid }); keep(pts, 1500); set('mid-label', num(p.mid, priceDigits)); redraw(mid); }
           },
+          depth: book,
           pnl: (p) => { set('t-pnl', signed(p.pnl_net, 2), cls(p.pnl_net)); set('t-pos', qty(p.position)); set('t-fills', num(p.fills, 0)); set('t-vol', num(p.volatility_bps, 2)); },
         });
       }

@@ -72,6 +72,8 @@ enum Pages {
           <table class="data" id="datasets"><thead><tr><th>NAME</th><th>SYMBOL</th><th>VENUE</th><th>KIND</th><th class="n">EVENTS</th><th>FROM</th><th>TO</th></tr></thead><tbody></tbody></table>
           <h2>STRATEGIES</h2>
           <table class="data" id="strategies"><thead><tr><th>NAME</th><th>KIND</th><th>PARAMETERS</th></tr></thead><tbody></tbody></table>
+          <h2>BOOK <small id="book-time"></small></h2>
+          <table class="data book" id="book"><thead><tr><th class="n">BID QTY</th><th class="n">BID</th><th class="n">ASK</th><th class="n">ASK QTY</th></tr></thead><tbody></tbody></table>
         </section>
         <section class="panel wide">
           <h2>RUNS <small>backtests of this session · CSV exports</small></h2>

@@ -36,10 +36,12 @@ public final class MithaiHTTPServer: SessionServer {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in bound.signal(port: channel.localAddress?.port) },
             logger: logger)
-        let task = Task {
+        // The server's tasks prefer their own threads: a busy cooperative pool (a sweep using
+        // every core, or a caller blocking in it) cannot starve the server.
+        let task = Task(executorPreference: ServerExecutor.shared) {
             do { try await app.run() } catch { bound.fail(error); throw error }
         }
-        guard let port = bound.wait(seconds: 15) else {
+        guard let port = bound.wait(seconds: 60) else {
             task.cancel()
             throw .failed("cannot listen on \(configuration.host):\(configuration.port): \(bound.error.map { "\($0)" } ?? "the server did not start")")
         }
@@ -82,5 +84,19 @@ final class BoundSignal: Sendable {
     func wait(seconds: Int) -> Int? {
         _ = semaphore.wait(timeout: .now() + .seconds(seconds))
         return state.withLock { $0.port }
+    }
+}
+
+/// Runs the server's tasks on threads of its own (a concurrent dispatch queue, which adds
+/// threads as needed) instead of the shared cooperative pool.
+final class ServerExecutor: TaskExecutor, @unchecked Sendable {
+    // @unchecked: immutable; DispatchQueue is thread-safe.
+    static let shared = ServerExecutor()
+    private let queue = DispatchQueue(label: "mithai.serve.tasks", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }

@@ -36,16 +36,19 @@ final class Child: @unchecked Sendable {
     /// The first match of `pattern`'s group 1 in stderr, waiting up to `seconds`.
     func await(_ pattern: String, seconds: Double) async throws -> String? {
         let regex = try NSRegularExpression(pattern: pattern)
+        func match() -> String? {
+            let text = stderr
+            guard let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), let r = Range(m.range(at: 1), in: text) else { return nil }
+            return String(text[r])
+        }
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            let text = stderr
-            if let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), let r = Range(m.range(at: 1), in: text) {
-                return String(text[r])
-            }
-            if !process.isRunning { return nil }
+            if let found = match() { return found }
+            if !process.isRunning { return match() }
             try await Task.sleep(for: .milliseconds(100))
         }
-        return nil
+        // A busy machine may resume this task late: look once more.
+        return match()
     }
 
     func signal(_ sig: Int32) { if process.isRunning { kill(process.processIdentifier, sig) } }
@@ -95,7 +98,7 @@ final class DevTools: @unchecked Sendable {
             if ok(facts) { return facts }
             try await Task.sleep(for: .milliseconds(250))
         }
-        return facts
+        return try await evaluate(expression)
     }
 
     func navigate(_ url: String) async throws {
@@ -132,7 +135,7 @@ struct BrowserTests {
       const text = (id) => { const e = document.getElementById(id); return e ? e.textContent : null; };
       return { state: M.state, price: M.price || 0, fills: M.fills || 0, pnl: M.pnl || 0, depth: M.depth || 0, errors: M.errors || ['no mithai'],
         chart: !!window.Chart, banner: !document.getElementById('banner').hidden,
-        fillRows: rows('fills'), ladderRows: rows('ladder'), datasetRows: rows('datasets'), runRows: rows('runs'),
+        fillRows: rows('fills'), ladderRows: rows('ladder'), bookRows: rows('book'), datasetRows: rows('datasets'), runRows: rows('runs'),
         runsText: text('runs'), datasetsText: text('datasets'), strategies: document.querySelectorAll('#f-strategy option').length,
         priceMid: pts('c-price', 2), pnlPoints: pts('c-pnl', 0), midPoints: pts('c-mid', 0), candles: labels('c-candles'), depthPoints: pts('c-depth'),
         markoutSets: sets('c-markout'), latencySets: sets('c-latency'), metricState: text('m-state'), bid: text('t-bid'), net: text('m-net'),
@@ -157,7 +160,7 @@ struct BrowserTests {
         let server = try Child(binary.path, ["serve", "port=0", "--init", "init.mithai", "--no-journal"], folder: folder,
                                environment: ["MITHAI_HOME": folder.path])
         defer { server.signal(SIGKILL) }
-        let base = try #require(try await server.await(#"serving (http://127\.0\.0\.1:\d+) until"#, seconds: 120), "mithai serve did not start: \(server.stderr)")
+        let base = try #require(try await server.await(#"serving (http://127\.0\.0\.1:\d+) until"#, seconds: 240), "mithai serve did not start: \(server.stderr)")
 
         let profile = try Paths.temporaryFolder("chromium")
         let browser = try Child(chromium, ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
@@ -211,9 +214,10 @@ struct BrowserTests {
         // The market summary while the bot runs.
         try await cdp.navigate(base + "/")
         f = try await cdp.wait(facts, seconds: 30) { f in
-            count(f, "midPoints") >= 15 && (f["runsText"]?.string ?? "").contains("r1") && (f["datasetsText"]?.string ?? "").contains("btc") && f["bid"]?.string != "—"
+            count(f, "midPoints") >= 15 && count(f, "bookRows") >= 5 && (f["runsText"]?.string ?? "").contains("r1") && (f["datasetsText"]?.string ?? "").contains("btc") && f["bid"]?.string != "—"
         }
         check(count(f, "midPoints") >= 15 && f["bid"]?.string != "—", "/: the mid chart and tiles did not fill", f)
+        check(count(f, "bookRows") >= 5, "/: the book did not fill", f)
         check((f["runsText"]?.string ?? "").contains("r1") && (f["datasetsText"]?.string ?? "").contains("btc"), "/: runs and datasets missing", f)
         check(f["errors"]?.array?.isEmpty ?? false, "/: errors on the page", f)
         _ = try await cdp.screenshot("index.png")
@@ -260,7 +264,7 @@ struct ServeProcessTests {
         let folder = try Paths.temporaryFolder("serve-c")
         let server = try Child(binary.path, ["--no-journal", "-c", "serve port=0"], folder: folder, environment: ["MITHAI_HOME": folder.path])
         defer { server.signal(SIGKILL) }
-        let base = try #require(try await server.await(#"serving (http://127\.0\.0\.1:\d+) until interrupted"#, seconds: 60), "\(server.stderr)")
+        let base = try #require(try await server.await(#"serving (http://127\.0\.0\.1:\d+) until interrupted"#, seconds: 180), "\(server.stderr)")
         let port = Int(base.split(separator: ":").last ?? "") ?? 0
         try await Task.sleep(for: .seconds(1))
         #expect(server.process.isRunning, "the process left after -c")

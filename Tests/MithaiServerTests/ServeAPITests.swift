@@ -252,6 +252,23 @@ struct ServeAPITests {
         }
     }
 
+    @Test("a client that stops reading does not hold the bot back, and one that goes is removed")
+    func slowAndVanishedClients() async throws {
+        let control = try #require(served.session.live as? BacktestReplayControl)
+        let base = control.subscriberCount
+        let port = served.port
+        let fd = try await onThread { try HTTP.stalledWebSocket(port: port, path: "/ws") }
+        #expect(try await waitUntil(seconds: 10) { control.subscriberCount == base + 1 })
+        try await startBot(speed: 60)
+        let first = try await served.get("/api/hft/status").json()["progress"]?.number ?? 0
+        try await Task.sleep(for: .seconds(3))
+        let later = try await served.get("/api/hft/status").json()
+        #expect((later["progress"]?.number ?? 0) > first || later["state"]?.string == "finished", "the bot stalled behind a client that does not read")
+        close(fd)
+        #expect(try await waitUntil(seconds: 30) { control.subscriberCount == base }, "the vanished client was not removed")
+        _ = try await served.post("/api/hft/stop", json: "{}")
+    }
+
     @Test("start and stop from the API change the bot's state")
     func startStop() async throws {
         try await startBot(speed: 20)

@@ -162,6 +162,27 @@ enum HTTP {
         return HTTPReply(status: status, headers: fields, body: payload)
     }
 
+    /// Opens a WebSocket by hand and never reads from it: a client that has stopped reading.
+    /// Returns the socket (close it to vanish).
+    static func stalledWebSocket(port: Int, path: String) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard ok == 0 else { throw TestFailure("cannot connect") }
+        // A tiny receive buffer, so the server's writes back up quickly.
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        _ = request.withCString { Glibc.send(fd, $0, strlen($0), 0) }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        guard n > 12, String(decoding: buffer[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 101") else { close(fd); throw TestFailure("no upgrade") }
+        return fd
+    }
+
     static func dechunk(_ data: Data) -> Data {
         var out = Data()
         var i = data.startIndex

@@ -41,6 +41,9 @@ public final class BacktestReplayControl: LiveControl {
 
     public func status() -> LiveStatus { state.withLock { $0.status } }
 
+    /// Subscribers still connected (cancelled ones are dropped at the next publish).
+    public var subscriberCount: Int { broadcaster.count }
+
     public func subscribe(capacity: Int) -> LiveSubscription {
         let s = broadcaster.subscribe(capacity: capacity)
         s.publish(.status(status()))
