@@ -148,7 +148,8 @@ enum Assets {
       const dur = (ns) => ns === null || ns === undefined ? '—' : ns >= 1e9 ? (ns / 1e9).toFixed(2) + 's' : ns >= 1e6 ? (ns / 1e6).toFixed(ns >= 1e8 ? 0 : 1) + 'ms' : ns >= 1e3 ? (ns / 1e3).toFixed(1) + 'µs' : ns + 'ns';
       const pct = (x) => x === null || x === undefined ? '—' : (100 * x).toFixed(1) + '%';
       let priceDigits = 2, qtyDigits = 3;
-      const qty = (x) => x === null || x === undefined ? '—' : Math.abs(x) >= 100 ? num(x, 1) : Math.abs(x) >= 1 ? num(x, 3) : num(x, qtyDigits);
+      // Quantities to the lot's precision, trailing zeros past the third decimal dropped (0.00009, 0.001).
+      const qty = (x) => x === null || x === undefined ? '—' : Math.abs(x) >= 100 ? num(x, 1) : Math.abs(x) >= 1 ? num(x, 3) : num(x, qtyDigits).replace(/(\.\d{3}\d*?)0+$/, '$1');
       function digitsOf(tick) { const s = String(tick || '0.01'); const i = s.indexOf('.'); return i < 0 ? 0 : s.length - i - 1; }
 
       // Charts: dark theme, no animation, at most 4 redraws a second.
