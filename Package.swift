@@ -21,6 +21,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        // Tests only: reads docs/openapi.yaml to check the API against it.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries, each behind a shim header (libedit and history() are C-variadic).
@@ -52,8 +56,14 @@ let package = Package(
         .target(name: "MithaiShell",
                 dependencies: ["MithaiWorkbench", "MithaiLanguage", "MithaiStore", "CEditLine"],
                 swiftSettings: strict),
+        // `serve`: REST API, WebSocket streams and the dashboard pages (Hummingbird 2).
+        .target(name: "MithaiServer",
+                dependencies: ["MithaiWorkbench",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")],
+                swiftSettings: strict),
         .executableTarget(name: "mithai",
-                          dependencies: ["MithaiShell", "MithaiWorkbench",
+                          dependencies: ["MithaiShell", "MithaiWorkbench", "MithaiServer",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
 
@@ -67,6 +77,12 @@ let package = Package(
                     exclude: ["Transcripts"]),
         // Spawns the built `mithai` (end to end, pseudo-terminal, example sessions and recipes).
         .testTarget(name: "MithaiShellTests", dependencies: ["MithaiShell", "MithaiWorkbench", "mithai"]),
+        // `serve`: every endpoint against docs/openapi.yaml, the token and origin checks, the
+        // WebSocket streams, and the pages in headless Chromium (spawns the built `mithai`).
+        .testTarget(name: "MithaiServerTests",
+                    dependencies: ["MithaiServer", "MithaiWorkbench", "mithai",
+                                   .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                                   .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -217,6 +217,12 @@ public struct Lexer {
             i += 1
             while isDigit(peek()) || (peek() == UInt8(ascii: "_") && isDigit(peek(1))) { i += 1 }
         }
+        // IPv4 addresses such as `127.0.0.1` (`serve host=...`) are one word.
+        if peek() == UInt8(ascii: "."), isDigit(peek(1)), bytes[start..<i].contains(UInt8(ascii: ".")) {
+            while isDigit(peek()) || (peek() == UInt8(ascii: ".") && isDigit(peek(1))) { i += 1 }
+            emit(.identifier, from: start)
+            return
+        }
         if (peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E")),
            isDigit(peek(1)) || ((peek(1) == UInt8(ascii: "-") || peek(1) == UInt8(ascii: "+")) && isDigit(peek(2))) {
             i += 2

@@ -23,6 +23,8 @@ public struct LaunchOptions: Sendable {
     public var width: Int?
     /// `--shard I/N`.
     public var shard: (index: Int, count: Int)?
+    /// Makes the HTTP server behind `serve` (the executable links MithaiServer).
+    public var makeServer: (@Sendable () -> any SessionServer)?
 
     public init() {}
 }
@@ -68,6 +70,7 @@ public final class Driver {
         if isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" {
             session.progress = ProgressBar(output: output)
         }
+        session.server = launch.makeServer?()
         if let format = launch.format { session.workspace.settings.format = format }
         if launch.keepGoing { session.workspace.settings.bail = false }
         return session
@@ -80,9 +83,11 @@ public final class Driver {
         switch mode {
         case .command:
             let result = session.run(Source(launch.commands ?? "", name: "<command line>"))
-            return session.exitRequest ?? result.failure?.rawValue ?? 0
+            let code = session.exitRequest ?? result.failure?.rawValue ?? 0
+            return code == 0 ? waitWhileServing(session) : code
         case .script:
-            return runScript(launch.scriptPath!, session: session)
+            let code = runScript(launch.scriptPath!, session: session)
+            return code == 0 && session.exitRequest == nil ? waitWhileServing(session) : code
         case .pipe:
             return runPiped(session)
         case .interactive:
@@ -93,6 +98,22 @@ public final class Driver {
             }
             return runInteractive(session)
         }
+    }
+
+    /// After `-c` or a script that started `serve`, the process keeps serving until Ctrl-C
+    /// (or SIGTERM), then stops the server cleanly.
+    func waitWhileServing(_ session: Session) -> Int32 {
+        guard let server = session.server, let url = server.url else { return 0 }
+        // Replaying a saved session checks results; it does not keep a server up.
+        if launch.verify { server.stop(); return 0 }
+        output.write("serving \(url) until interrupted (Ctrl-C)\n", to: .err)
+        Interrupts.reset()
+        while server.url != nil && !Interrupts.cancellation.isCancelled {
+            usleep(100_000)
+        }
+        server.stop()
+        output.write("stopped serving \(url)\n", to: .err)
+        return 0
     }
 
     func runScript(_ path: String, session: Session) -> Int32 {

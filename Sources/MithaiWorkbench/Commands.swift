@@ -19,6 +19,7 @@ public enum Commands {
             [MultiInstrument.fxSpec],
             [PlotCommand.spec],
             [ExportCommand.spec, ReportCommand.spec],
+            [ServeCommand.spec],
             AlertCommands.specs,
             WatchlistCommands.specs,
             dotCommands,

@@ -115,6 +115,14 @@ public final class Session {
     public var noticePrinter: ((String) -> Void)?
     /// Draws progress of long commands (terminal only).
     public var progress: (any ProgressReporter)?
+    /// The lock every statement holds while it runs; other threads (the `serve` server) take it
+    /// with `access.exclusive` before they read the workspace, so they never see it mid-change.
+    public let access: SessionAccess
+    /// The bot that `serve` exposes (`/api/hft/...`): a backtest replayed against the clock until
+    /// a live session backs the same protocol.
+    public var live: any LiveControl
+    /// The HTTP server behind `serve` (set by the executable; nil where none is linked).
+    public var server: (any SessionServer)?
     /// Depth of nested `.read`, to stop runaway recursion.
     var readDepth = 0
     private var journalWarned = false
@@ -139,6 +147,10 @@ public final class Session {
         self.journal = journal
         self.cancellation = cancellation
         self.registry = registry
+        let access = SessionAccess()
+        self.access = access
+        self.live = BacktestReplayControl(access: access)
+        access.attach(self)
     }
 
     public var style: RenderStyle {
@@ -241,6 +253,8 @@ public final class Session {
 
     /// Runs one statement; returns nil on success or the failure's exit code.
     func execute(_ statement: Statement, in source: Source, expectation: ScriptFile.Expectation? = nil) -> ExitCode? {
+        access.lock.lock()
+        defer { access.lock.unlock() }
         if let canonical = expandMnemonic(statement) {
             let expanded = Source(canonical, name: source.name, firstLine: source.firstLine + source.line(containing: statement.range.lower).index)
             let parsed = Parser.parse(expanded)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MithaiShell
 import MithaiWorkbench
+import MithaiServer
 
 /// The `mithai` program: flags and exit codes only; everything else lives in the libraries.
 struct Mithai: ParsableCommand {
@@ -9,7 +10,7 @@ struct Mithai: ParsableCommand {
         abstract: "A research workbench for high-frequency trading and market making.",
         discussion: "`mithai [script] [options]` runs the shell (see `mithai shell --help` for its options).",
         version: Session.engineVersion,
-        subcommands: [Shell.self, Bench.self, Verify.self],
+        subcommands: [Shell.self, Bench.self, Verify.self, Serve.self],
         defaultSubcommand: Shell.self)
 }
 
@@ -188,6 +189,47 @@ struct Shell: ParsableCommand {
             launch.databasePath = out
             launch.journal = true
         }
+        launch.makeServer = { MithaiHTTPServer() }
+        let code = Driver(launch).run()
+        if code != 0 { throw ArgumentParser.ExitCode(code) }
+    }
+}
+
+/// `mithai serve [port=N] [host=H] [token=T] [--init FILE]`: the shell's `serve` command as a
+/// process that serves until interrupted.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serves a session over HTTP (REST API, WebSocket streams, dashboard pages) until Ctrl-C.",
+        discussion: "Arguments are those of the shell's `serve` command: port=5000 host=127.0.0.1 token=SECRET (see docs/SERVE.md). `--init FILE` runs a script first (load data, define strategies).")
+
+    @Argument(help: "port=N, host=ADDRESS, token=SECRET") var settings: [String] = []
+    @Option(name: .customLong("init"), help: "Run this script first (e.g. load datasets and define strategies).") var initScript: String?
+    @Option(help: "The session journal database.") var db: String?
+    @Flag(help: "Do not record the session in the journal.") var noJournal = false
+
+    func validate() throws {
+        for s in settings {
+            let key = s.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            guard s.contains("="), ["port", "host", "token"].contains(key) else {
+                throw ValidationError("expected port=N, host=ADDRESS or token=SECRET, got '\(s)'")
+            }
+        }
+    }
+
+    func run() throws {
+        var launch = LaunchOptions()
+        // Quoted so any token text reaches `serve` as one word.
+        let words = settings.map { s -> String in
+            let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
+            let value = parts.count == 2 ? parts[1] : ""
+            return parts[0] == "port" ? "port=\(value)" : "\(parts[0])=\"\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
+        }
+        var text = "serve " + words.joined(separator: " ")
+        if let initScript { text = ".read \(initScript)\n" + text }
+        launch.commands = text
+        launch.databasePath = db
+        launch.journal = !noJournal
+        launch.makeServer = { MithaiHTTPServer() }
         let code = Driver(launch).run()
         if code != 0 { throw ArgumentParser.ExitCode(code) }
     }

@@ -50,6 +50,9 @@ struct LexerTests {
         (#"'say "hi"'"#, .string),
         ("\"a # not a comment\"", .string),
         ("\"\"", .string),
+        ("127.0.0.1", .identifier),
+        ("0.0.0.0", .identifier),
+        ("192.168.1.20", .identifier),
     ])
     func literal(text: String, kind: TokenKind) throws {
         let lexer = Lexer(Source(text))
