@@ -77,6 +77,8 @@ public final class Driver {
         Interrupts.install()
         let session = makeSession()
         defer { session.journal?.endSession() }
+        // Scripts and pipes wait for running live sessions; an interactive exit stops them.
+        defer { if mode == .interactive { LiveSessions.stopAll() } else { LiveSessions.waitAll() } }
         switch mode {
         case .command:
             let result = session.run(Source(launch.commands ?? "", name: "<command line>"))

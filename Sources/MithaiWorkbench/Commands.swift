@@ -7,12 +7,12 @@ import MithaiStore
 public enum Commands {
     public static let standard: CommandRegistry = {
         var r = CommandRegistry()
-        for c in sessionCommands + DataCommands.specs + tableCommands + [Strategies.spec] + BacktestCommands.specs + [SweepCommand.spec, SweepCommand.mergeSpec, PlotCommand.spec] + dotCommands { r.register(c) }
+        for c in sessionCommands + DataCommands.specs + tableCommands + [Strategies.spec] + BacktestCommands.specs + [SweepCommand.spec, SweepCommand.mergeSpec, PlotCommand.spec] + LiveCommands.specs + dotCommands { r.register(c) }
         return r
     }()
 
     /// Order of categories in `help`.
-    static let categoryOrder = ["session", "data", "tables", "backtests", "charts", "shell"]
+    static let categoryOrder = ["session", "data", "tables", "backtests", "live", "charts", "shell"]
 
     // MARK: - Session
 

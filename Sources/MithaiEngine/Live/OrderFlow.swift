@@ -376,3 +376,18 @@ public struct OrderFlowGenerator: Sendable {
         nextTime = ns >= endTime ? Nanos.max : ns
     }
 }
+
+extension FlowParameters {
+    /// Order flow of a liquid name of this product kind, in the instrument's lots: the defaults
+    /// of `InstrumentPreset.activity` (docs/LIVE.md lists them).
+    public static func typical(_ kind: ProductKind) -> FlowParameters {
+        switch kind {
+        case .equity, .option, .spot:
+            return FlowParameters(limitRate: 40, marketRate: 4, cancelRate: 0.1, meanSize: 25, priceRange: 20)
+        case .future:
+            return FlowParameters(limitRate: 60, marketRate: 6, cancelRate: 0.15, meanSize: 3, priceRange: 20)
+        case .perpetual:
+            return FlowParameters(limitRate: 200, marketRate: 20, cancelRate: 0.4, meanSize: 40, priceRange: 50)
+        }
+    }
+}
