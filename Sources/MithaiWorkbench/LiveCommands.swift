@@ -63,7 +63,7 @@ public enum LiveCommands {
         Parameter("size", .option, .number, default: "the preset's", "mean order size in lots"),
         Parameter("range", .option, .integer, default: "the preset's", "K: limit orders land on the K ticks off the opposite best"),
         Parameter("self", .option, .number, default: "0.6", "hawkes: self-excitation αᵢᵢ"),
-        Parameter("cross", .option, .number, default: "0.02", "hawkes: cross-excitation αᵢⱼ"),
+        Parameter("cross", .option, .number, default: "0.01", "hawkes: cross-excitation αᵢⱼ"),
         Parameter("decay", .option, .number, default: "5", "hawkes: kernel decay β per second"),
     ]
 
@@ -164,7 +164,7 @@ public enum LiveCommands {
         }
         var flowModel = FlowModel.zeroIntelligence
         if model == "hawkes" {
-            let h = HawkesParameters(selfExcitation: try real(&ctx, "self") ?? 0.6, crossExcitation: try real(&ctx, "cross") ?? 0.02,
+            let h = HawkesParameters(selfExcitation: try real(&ctx, "self") ?? 0.6, crossExcitation: try real(&ctx, "cross") ?? 0.01,
                                      decay: try real(&ctx, "decay") ?? 5)
             if let p = h.problem { throw .at(ctx.commandRange, "hawkes: \(p)") }
             flowModel = .hawkes(h)
