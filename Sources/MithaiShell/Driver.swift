@@ -65,6 +65,7 @@ public final class Driver {
             }
         }
         let session = Session(options: options, output: output, journal: journal, cancellation: Interrupts.cancellation)
+        if interactive && Terminal.stdoutIsTerminal { LivePanelHost.install(TerminalPanel()) }
         if isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" {
             session.progress = ProgressBar(output: output)
         }

@@ -121,6 +121,7 @@ public enum LiveCommands {
                     examples: ["stop", "stop\nstats r1"], handler: { ctx in try finish(&ctx, stop: true) }),
         CommandSpec("wait", category: "live", summary: "blocks until the live session ends (its for= duration, the close, or the end of the replayed data)",
                     examples: ["wait", "live mm on sim speed=max for=1m\nwait"], handler: { ctx in try finish(&ctx, stop: false) }),
+        LivePanel.spec,
     ]
 
     static let orderParameters: [Parameter] = [
@@ -336,7 +337,7 @@ public enum LiveCommands {
 
     static func clock(_ t: Nanos, _ s: LiveSessionObject) -> String {
         let zone = s.legs.first?.instrument.timeZone ?? "UTC"
-        return Format.timestamp(t, zone: zone.isEmpty ? "UTC" : zone)
+        return Format.timestamp(t - t % Time.millisecond, zone: zone.isEmpty ? "UTC" : zone)
     }
 
     // MARK: - views

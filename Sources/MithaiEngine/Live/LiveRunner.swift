@@ -42,6 +42,12 @@ public protocol LiveVenueHandle: AnyObject {
     var tickToOrder: LatencyHistogram { get }
     var flowCounts: FlowCounts? { get }
     var valuation: Valuation { get }
+    /// The last `n` trade prints of the feed (oldest first), without copying the feed.
+    func recentTrades(_ n: Int) -> [Event]
+    /// The last `n` fills of the bot and of the manual account, merged by local time.
+    func recentFills(_ n: Int) -> [(manual: Bool, fill: Fill)]
+    /// Absolute tick of relative price 0 of the feed's events.
+    var base: Ticks { get }
     func submitManual(side: Side, type: OrderType, timeInForce: TimeInForce, price: Ticks, stopPrice: Ticks,
                       quantity: Lots) -> (id: OrderID, refused: RejectReason?)
     func cancelManual(_ id: OrderID) -> RejectReason?
@@ -76,6 +82,22 @@ final class LiveVenueBox<E: ExchangeModel, L: LatencyModel, S: LiveStrategy>: Li
     var tickToOrder: LatencyHistogram { venue.tickToOrder }
     var flowCounts: FlowCounts? { venue.generator?.counts }
     var valuation: Valuation { venue.trader.ledger.valuation }
+    var base: Ticks { venue.trader.base }
+    func recentTrades(_ n: Int) -> [Event] {
+        var out: [Event] = []
+        var i = venue.recorded.count - 1
+        while i >= 0 && out.count < n {
+            let e = venue.recorded[i]
+            if e.kind == .trade { out.append(e) }
+            i -= 1
+        }
+        return out.reversed()
+    }
+    func recentFills(_ n: Int) -> [(manual: Bool, fill: Fill)] {
+        let b = venue.trader.fills.suffix(n).map { (manual: false, fill: $0) }
+        let m = venue.manual.fills.suffix(n).map { (manual: true, fill: $0) }
+        return Array((b + m).sorted { $0.fill.localTime < $1.fill.localTime }.suffix(n))
+    }
     func submitManual(side: Side, type: OrderType, timeInForce: TimeInForce, price: Ticks, stopPrice: Ticks,
                       quantity: Lots) -> (id: OrderID, refused: RejectReason?)
     {
