@@ -122,6 +122,7 @@ public enum LiveCommands {
         CommandSpec("wait", category: "live", summary: "blocks until the live session ends (its for= duration, the close, or the end of the replayed data)",
                     examples: ["wait", "live mm on sim speed=max for=1m\nwait"], handler: { ctx in try finish(&ctx, stop: false) }),
         LivePanel.spec,
+        SaveMarket.spec,
     ]
 
     static let orderParameters: [Parameter] = [

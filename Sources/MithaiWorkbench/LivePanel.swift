@@ -177,11 +177,13 @@ enum LivePanel {
         }
         ctx.session.markResultVolatile()
         let history = History()
+        let color = ctx.session.style.color
         terminal.run(frame: { columns, rows in
             let snap = snapshot(s)
             let mid = s.lock.withLock { s.legs[0].venue.markHalfTicks }
             h(history, mid: mid == 0 ? .nan : Double(mid) / 2 * snap.tick.doubleValue, equity: snap.botPnL)
-            return render(snap, history, columns: columns, rows: rows)
+            let frame = render(snap, history, columns: columns, rows: rows)
+            return color ? frame : stripColour(frame)
         }, key: { byte in
             switch byte {
             case UInt8(ascii: "p"): s.pause()
@@ -193,6 +195,27 @@ enum LivePanel {
             return true
         })
         return .message("\(s.name): \(s.currentState.rawValue) at \(LiveCommands.clock(s.now, s))")
+    }
+
+    /// The frame without SGR colour sequences (NO_COLOR); cursor and erase sequences stay.
+    static func stripColour(_ s: String) -> String {
+        var out = ""
+        var it = s.unicodeScalars.makeIterator()
+        var pending: [Unicode.Scalar] = []
+        while let c = it.next() {
+            if c == "\u{1B}" {
+                pending = [c]
+                while let d = it.next() {
+                    pending.append(d)
+                    if d.properties.isAlphabetic || d == "~" { break }
+                }
+                if pending.last != "m" { out.unicodeScalars.append(contentsOf: pending) }
+                pending = []
+            } else {
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
     }
 
     private static func h(_ history: History, mid: Double, equity: Double) { history.add(mid: mid, equity: equity) }
