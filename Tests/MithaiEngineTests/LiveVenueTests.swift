@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func hawkesRatesMatchStationaryMean() {
-        let h = HawkesParameters(selfExcitation: 0.6, crossExcitation: 0.02, decay: 5)
+        let h = HawkesParameters(selfExcitation: 0.6, crossExcitation: 0.01, decay: 5)
         let seconds: Int64 = 2_000
         let (_, g) = Self.generate(.hawkes(h), seconds: seconds, seed: 11)
         let c = g.counts
@@ -95,7 +95,7 @@ import Testing
         #expect(HawkesParameters(selfExcitation: 0.8, crossExcitation: 0.1, decay: 1).problem != nil)
         #expect(HawkesParameters(selfExcitation: 0.5, crossExcitation: 0.1, decay: 1).problem == nil)
         #expect(HawkesParameters(selfExcitation: 0.5, crossExcitation: 0.1, decay: 1).problem(for: Self.flow) != nil)
-        #expect(HawkesParameters(selfExcitation: 0.6, crossExcitation: 0.02, decay: 1).problem(for: Self.flow) == nil)
+        #expect(HawkesParameters(selfExcitation: 0.6, crossExcitation: 0.01, decay: 1).problem(for: Self.flow) == nil)
     }
 
     static func configuration() -> BacktestConfiguration {
