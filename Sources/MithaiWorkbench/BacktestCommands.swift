@@ -91,7 +91,7 @@ public enum BacktestCommands {
         CommandSpec("runs", category: "backtests", summary: "lists the runs of this session",
                     examples: ["runs", "runs | sort net desc"], handler: { ctx in runsTable(ctx.workspace) }),
         CommandSpec("stats", category: "backtests", summary: "statistics of runs: P&L split, Sharpe, drawdown, VaR, win rate, inventory, latency",
-                    parameters: [Parameter("runs", .positional, .object("run"), required: true, variadic: true, "one or more runs")],
+                    parameters: [Parameter("runs", .positional, .object("run"), default: "the live session so far", variadic: true, "one or more runs")],
                     examples: ["stats r1", "stats r1 r2"], details: "Formulas: docs/STATISTICS.md.",
                     handler: { ctx in try stats(&ctx) }),
         CommandSpec("compare", category: "backtests", summary: "two runs side by side with the difference",
@@ -515,6 +515,7 @@ public enum BacktestCommands {
         for e in ctx.exprs("runs") {
             if case .list(let items, _) = e { for i in items { runs.append(try run(i, &ctx)) } } else { runs.append(try run(e, &ctx)) }
         }
+        if runs.isEmpty { runs = try LiveCommands.runsSoFar(&ctx) }
         for r in runs where r.statistics.returns.bins < 10 {
             ctx.session.print("note: \(r.name)'s Sharpe, Sortino and VaR rest on \(r.statistics.returns.bins) P&L bin\(r.statistics.returns.bins == 1 ? "" : "s") of \(Format.duration(r.statistics.binned.binLength)); for short data run the backtest with a smaller bin=, e.g. bin=1m\n", to: .err)
         }

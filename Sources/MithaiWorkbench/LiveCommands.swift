@@ -123,6 +123,8 @@ public enum LiveCommands {
                     examples: ["wait", "live mm on sim speed=max for=1m\nwait"], handler: { ctx in try finish(&ctx, stop: false) }),
         LivePanel.spec,
         SaveMarket.spec,
+        CommandSpec("fills", category: "live", summary: "fills of the live session so far, bot and manual, oldest first",
+                    examples: ["fills", "fills | where account = \"manual\""], handler: { ctx in try fills(&ctx) }),
     ]
 
     static let orderParameters: [Parameter] = [
@@ -414,6 +416,66 @@ public enum LiveCommands {
         return .table(Table([Column("account", .text(account)), Column("symbol", .text(symbol)), Column("id", .int(id)),
                              Column("side", .text(side)), Column("price", .text(price)), Column("quantity", .real(qty)),
                              Column("filled", .real(filled)), Column("status", .text(status))]))
+    }
+
+    /// `book` without a dataset: the live session's book (first instrument, or symbol=) as the
+    /// bot sees it, with our resting orders (bot and manual quantities) beside each level.
+    static func book(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        let s = try session(ctx)
+        markVolatileIfRunning(s, ctx)
+        let depth = try ctx.integer("depth") ?? 10
+        guard (1...1000).contains(depth) else { throw .at(ctx.range("depth"), "depth must be 1...1000") }
+        let l = s.legs[0]
+        let (bids, asks, mine) = s.lock.withLock { () -> ([BookLevel], [BookLevel], [LocalOrder]) in
+            (l.venue.book.levels(.buy, maxLevels: depth), l.venue.book.levels(.sell, maxLevels: depth),
+             (l.venue.botOrders + l.venue.manualOrders).filter { !$0.status.isFinal && $0.type != .market })
+        }
+        let lot = l.instrument.lotSize
+        func ours(_ side: Side, _ p: Ticks) -> String {
+            let q = mine.filter { $0.side == side && $0.price == p }.reduce(Lots(0)) { $0 + $1.quantity - $1.executed }
+            return q == 0 ? "" : (ExactDecimal.multiple(q, of: lot)?.description ?? String(q))
+        }
+        let n = max(bids.count, asks.count)
+        func col(_ f: (Int) -> String) -> [String] { (0..<n).map(f) }
+        return .table(Table([
+            Column("level", .int((0..<n).map { Int64($0 + 1) })),
+            Column("our_bid", .text(col { $0 < bids.count ? ours(.buy, bids[$0].price) : "" })),
+            Column("bid_qty", .text(col { $0 < bids.count ? (ExactDecimal.multiple(bids[$0].quantity, of: lot)?.description ?? "") : "" })),
+            Column("bid", .text(col { $0 < bids.count ? priceText(l.instrument.tickSize, bids[$0].price) : "" })),
+            Column("ask", .text(col { $0 < asks.count ? priceText(l.instrument.tickSize, asks[$0].price) : "" })),
+            Column("ask_qty", .text(col { $0 < asks.count ? (ExactDecimal.multiple(asks[$0].quantity, of: lot)?.description ?? "") : "" })),
+            Column("our_ask", .text(col { $0 < asks.count ? ours(.sell, asks[$0].price) : "" })),
+        ]))
+    }
+
+    /// `stats` without runs: the live session's bot so far (not stored).
+    static func runsSoFar(_ ctx: inout CommandContext) throws(WorkbenchError) -> [RunObject] {
+        guard let s = current(ctx.workspace) else {
+            throw .at(ctx.verbRange, "which runs?", notes: ["stats r1, or start a live session: live STRATEGY on MARKET"])
+        }
+        markVolatileIfRunning(s, ctx)
+        return s.runsSoFar()
+    }
+
+    static func fills(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        let s = try session(ctx)
+        markVolatileIfRunning(s, ctx)
+        var account: [String] = [], symbol: [String] = [], time: [String] = [], side: [String] = [], price: [String] = []
+        var qty: [Double] = [], maker: [String] = [], fee: [Double] = []
+        s.lock.withLock {
+            for l in s.legs {
+                for (isManual, f) in l.venue.recentFills(Int.max) {
+                    account.append(isManual ? "manual" : "bot"); symbol.append(l.instrument.symbol)
+                    time.append(clock(f.localTime, s)); side.append(f.side.description)
+                    price.append(priceText(l.instrument.tickSize, f.price))
+                    qty.append(Double(f.quantity) * l.instrument.lotSize.doubleValue)
+                    maker.append(f.isMaker ? "maker" : "taker"); fee.append(l.venue.valuation.scale.double(f.fee))
+                }
+            }
+        }
+        return .table(Table([Column("account", .text(account)), Column("symbol", .text(symbol)), Column("time", .text(time)),
+                             Column("side", .text(side)), Column("price", .text(price)), Column("quantity", .real(qty)),
+                             Column("liquidity", .text(maker)), Column("fee", .real(fee))]))
     }
 
     // MARK: - manual orders

@@ -248,6 +248,13 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
         }
     }
 
+    /// The bot's runs so far (one per leg), named after the session, without stopping it.
+    func runsSoFar() -> [RunObject] {
+        lock.withLock {
+            legs.map { l in makeRun(l, name: legs.count == 1 ? name : "\(name).\(l.instrument.symbol)") }
+        }
+    }
+
     /// The bot's run on one leg, as a stored run (the feed becomes the run's dataset).
     private func makeRun(_ l: LiveLeg, name runName: String) -> RunObject {
         let result = l.venue.result(stoppedEarly: stopReason == "stopped")
