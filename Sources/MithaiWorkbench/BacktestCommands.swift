@@ -461,7 +461,7 @@ public enum BacktestCommands {
             equity.time.append(e.time); equity.positionLots.append(e.position); equity.midTicks.append(e.markHalfTicks / 2)
             equity.equity.append(r.valuation.scale.double(e.equity))
         }
-        let record = RunRecord(name: r.name, kind: "backtest", strategy: r.strategy.name, strategyKind: r.strategy.strategyKind.name,
+        let record = RunRecord(name: r.name, kind: r.configurationText.contains { $0.0 == "live" } ? "live" : "backtest", strategy: r.strategy.name, strategyKind: r.strategy.strategyKind.name,
                                parameters: r.strategy.values.map { ($0.name, $0.value.display) } + r.configurationText,
                                dataset: r.data.name, datasetHash: r.data.dataset.contentHash,
                                datasetPath: r.data.dataset.sources.first ?? "", symbol: r.data.instrument.symbol,
