@@ -405,10 +405,13 @@ public enum LiveCommands {
                         account.append(name); symbol.append(l.instrument.symbol)
                         id.append(name == "manual" ? Int64(o.id - LiveVenue<L3Exchange<TradingValueFees>, ConstantLatency, GridMarketMaker>.manualIDBase) : Int64(bitPattern: o.id))
                         side.append(o.side.description)
-                        price.append(o.type == .market ? "market" : LiveCommands.priceText(l.instrument.tickSize, o.price))
+                        let tick = l.instrument.tickSize
+                        price.append(o.type == .market ? "market" : o.type == .stop ? "stop \(LiveCommands.priceText(tick, o.stopPrice))"
+                                     : o.type == .stopLimit ? "\(LiveCommands.priceText(tick, o.price)) stop \(LiveCommands.priceText(tick, o.stopPrice))"
+                                     : LiveCommands.priceText(tick, o.price))
                         qty.append(Double(o.quantity) * l.instrument.lotSize.doubleValue)
                         filled.append(Double(o.executed) * l.instrument.lotSize.doubleValue)
-                        status.append(o.status.description)
+                        status.append(o.record < 0 ? "waiting_trigger" : o.status.description)
                     }
                 }
             }
@@ -542,7 +545,14 @@ public enum LiveCommands {
             return (r.id, r.refused, l.venue.now)
         }
         if let refused { throw .at(ctx.verbRange, "order refused: \(refused)") }
-        let what = type == .market ? "market" : "\(typeText) @ \(LiveCommands.priceText(inst.tickSize, price))"
+        let limitText = LiveCommands.priceText(inst.tickSize, price), stopText = LiveCommands.priceText(inst.tickSize, stopPrice)
+        let what: String
+        switch type {
+        case .market: what = "market"
+        case .stop: what = "stop at \(stopText) (then market)"
+        case .stopLimit: what = "stop at \(stopText) (then limit @ \(limitText))"
+        default: what = "limit @ \(limitText)"
+        }
         return .message("order \(id - manualBase): \(side) \(q) \(inst.symbol) \(what) sent at \(clock(at, s))")
     }
 

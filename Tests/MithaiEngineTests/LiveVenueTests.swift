@@ -175,3 +175,28 @@ import Testing
         #expect(!withManual.fills.contains { $0.orderID >= (1 << 62) })
     }
 }
+
+@Suite struct LiveStopOrderTests {
+    @Test func manualStopsWaitForTheirTriggerThenExecute() {
+        let g = OrderFlowGenerator(parameters: LiveVenueTests.flow, model: .zeroIntelligence, reference: 30_000,
+                                   start: LiveVenueTests.start, seed: 42)
+        let v = LiveRunner.make(LiveVenueTests.configuration(), strategy: .grid(LiveVenueTests.grid), base: 30_000, feed: .flow(g))
+        var t = LiveVenueTests.start + 10 * Time.second
+        v.run(to: t)
+        let mid = v.markHalfTicks / 2
+        // A sell stop far below and one just below the market; a buy stop-limit just above.
+        let far = v.submitManual(side: .sell, type: .stop, timeInForce: .gtc, price: 0, stopPrice: mid - 10_000, quantity: 5)
+        let near = v.submitManual(side: .sell, type: .stop, timeInForce: .gtc, price: 0, stopPrice: mid - 1, quantity: 5)
+        let up = v.submitManual(side: .buy, type: .stopLimit, timeInForce: .gtc, price: mid + 5, stopPrice: mid + 1, quantity: 5)
+        #expect(far.refused == nil && near.refused == nil && up.refused == nil)
+        #expect(v.manualOrders.count == 3)
+        #expect(v.manualFills.isEmpty)
+        for _ in 0..<60 { t += 5 * Time.second; v.run(to: t) }
+        let filled = Set(v.manualFills.map(\.orderID))
+        #expect(!filled.contains(far.id), "a stop 10,000 ticks away never triggers")
+        #expect(filled.contains(near.id) || filled.contains(up.id), "a stop a tick away triggers within 5 minutes")
+        #expect(v.manualOrders.contains { $0.id == far.id })
+        #expect(v.cancelManual(far.id) == nil)
+        #expect(!v.manualOrders.contains { $0.id == far.id })
+    }
+}

@@ -73,7 +73,7 @@ final class LiveVenueBox<E: ExchangeModel, L: LatencyModel, S: LiveStrategy>: Li
     var manualAccount: LiveAccount { venue.manualAccount }
     var book: L2Book { venue.trader.book }
     var botOrders: [LocalOrder] { Array(venue.trader.orders) }
-    var manualOrders: [LocalOrder] { Array(venue.manual.orders) }
+    var manualOrders: [LocalOrder] { Array(venue.manual.orders) + venue.pendingStops }
     var botFills: ContiguousArray<Fill> { venue.trader.fills }
     var manualFills: ContiguousArray<Fill> { venue.manual.fills }
     var recorded: ContiguousArray<Event> { venue.recorded }

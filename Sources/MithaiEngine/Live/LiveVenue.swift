@@ -98,6 +98,11 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
     private var nextManualID: OrderID = 0
     private var started = false
     private var flattenID: OrderID = 1 << 61
+    /// Manual stop and stop-limit orders held by the venue until triggered (a platform-side
+    /// stop: checked at each decision time against the last trade price the bot's side saw;
+    /// then sent as a market (IOC) or limit order with the same id).
+    public private(set) var pendingStops: [LocalOrder] = []
+    private var lastTrade: Ticks? = nil
 
     public init(exchange: Exchange, trader: Trader, latency: Latency, strategy: S, settings: BacktestSettings,
                 feed: LiveFeed, recording: Bool = true)
@@ -173,6 +178,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             trader.time = d
             if !botHalted { strategy.decide(&trader) }
             sendRequests()
+            if !pendingStops.isEmpty { triggerStops(at: d) }
             steps += 1
             if let m = trader.midHalfTicks { lastMark = m }
             if settings.equityEvery > 0 && steps % settings.equityEvery == 0 {
@@ -197,6 +203,14 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
         nextManualID += 1
         let id = nextManualID
         manual.time = now
+        if type == .stop || type == .stopLimit {
+            if quantity <= 0 { return (id, .invalidQuantity) }
+            if side == .none { return (id, .invalidOrder) }
+            pendingStops.append(LocalOrder(id: id, side: side, type: type, timeInForce: timeInForce, price: price, stopPrice: stopPrice,
+                                           quantity: quantity, leaves: quantity, executed: 0, status: .new, pending: .none,
+                                           submitTime: now, requestTime: now, record: -1))
+            return (id, nil)
+        }
         if let r = manual.submit(OrderRequest(id: id, side: side, type: type, timeInForce: timeInForce, price: price,
                                               stopPrice: stopPrice, quantity: quantity)) {
             return (id, r)
@@ -207,6 +221,10 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
 
     /// Cancels a manual order (nil when sent).
     public mutating func cancelManual(_ id: OrderID) -> RejectReason? {
+        if let k = pendingStops.firstIndex(where: { $0.id == id }) {
+            pendingStops.remove(at: k)
+            return nil
+        }
         manual.time = now
         let r = manual.cancel(id)
         sendManual()
@@ -214,7 +232,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
     }
 
     /// Ids of the manual orders that can be cancelled now.
-    public var cancellableManualOrders: [OrderID] { manual.orders.filter(\.isCancellable).map(\.id) }
+    public var cancellableManualOrders: [OrderID] { manual.orders.filter(\.isCancellable).map(\.id) + pendingStops.map(\.id) }
 
     /// Stops the bot (no more decisions until `botHalted = false`), cancels its resting orders
     /// and the manual ones, and sends market orders that bring both positions back to zero.
@@ -377,9 +395,30 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
         }
     }
 
+    /// Sends the held stops whose trigger the last trade reached (buy: at or above the stop
+    /// price; sell: at or below).
+    private mutating func triggerStops(at t: Nanos) {
+        guard let last = lastTrade else { return }
+        var keep: [LocalOrder] = []
+        for s in pendingStops {
+            let hit = s.side == .buy ? last >= s.stopPrice : last <= s.stopPrice
+            if !hit { keep.append(s); continue }
+            manual.time = t
+            let market = s.type == .stop
+            _ = manual.submit(OrderRequest(id: s.id, side: s.side, type: market ? .market : .limit,
+                                           timeInForce: market ? .ioc : s.timeInForce, price: s.price, stopPrice: s.stopPrice,
+                                           quantity: s.quantity))
+        }
+        pendingStops = keep
+        sendManual()
+    }
+
     @inline(__always)
     private mutating func applyLocal(_ e: Event) {
         trader.apply(e)
+        if e.kind == .trade {
+            lastTrade = e.ticks(base: trader.base)
+        }
         if e.kind == .trade && e.side != .none {
             strategy.observe(TradePrint(time: e.localTime, price: e.ticks(base: trader.base), quantity: Lots(e.quantity), side: e.side))
         }
