@@ -141,6 +141,16 @@ public struct L3Book: Sendable {
         return (ahead, n)
     }
 
+    /// The first known order of the queue at `price` on `side` (anonymous quantity is not an
+    /// order and is skipped), or nil. O(1) after the level lookup; allocates nothing.
+    public func frontOrder(_ side: Side, at price: Ticks) -> RestingOrder? {
+        guard let li = levelIndex[LevelKey(price: price, side: side)] else { return nil }
+        let h = levels[Int(li)].head
+        guard h >= 0 else { return nil }
+        let o = orders[Int(h)]
+        return RestingOrder(orderID: UInt32(h), side: o.side, price: o.price, quantity: o.quantity)
+    }
+
     /// The anonymous quantity at `price` on `side`.
     public func anonymousQuantity(_ side: Side, at price: Ticks) -> Lots {
         guard let li = levelIndex[LevelKey(price: price, side: side)] else { return 0 }

@@ -17,6 +17,8 @@ public enum DataFormat: String, Sendable, CaseIterable, CustomStringConvertible 
     case tickCSV = "tick-csv"
     /// OHLCV bars: CSV with or without a header, including the NSE layouts.
     case bars
+    /// The event feed of a simulated venue (`market`), recorded in memory; not a file format.
+    case simulated
 
     public var description: String { rawValue }
 }

@@ -77,6 +77,8 @@ public enum DatasetLoader {
             builder = try TickCSVReader(file: InputFile(path: sources[0]), options: options, control: control).read()
         case .bars:
             builder = try BarsReader(file: InputFile(path: sources[0]), options: options, control: control).read()
+        case .simulated:
+            throw DataError(file: sources[0], "simulated feeds are made by `market`, not read from files")
         }
         return builder.finish(format: format, sources: sources, contentHash: contentHash)
     }

@@ -67,6 +67,7 @@ public final class Driver {
             }
         }
         let session = Session(options: options, output: output, journal: journal, cancellation: Interrupts.cancellation)
+        if interactive && Terminal.stdoutIsTerminal { LivePanelHost.install(TerminalPanel()) }
         if isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" {
             session.progress = ProgressBar(output: output)
         }
@@ -80,6 +81,8 @@ public final class Driver {
         Interrupts.install()
         let session = makeSession()
         defer { session.journal?.endSession() }
+        // Scripts and pipes wait for running live sessions; an interactive exit stops them.
+        defer { if mode == .interactive { LiveSessions.stopAll() } else { LiveSessions.waitAll() } }
         switch mode {
         case .command:
             let result = session.run(Source(launch.commands ?? "", name: "<command line>"))

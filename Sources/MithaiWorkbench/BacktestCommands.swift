@@ -106,7 +106,7 @@ public enum BacktestCommands {
         CommandSpec("runs", category: "backtests", summary: "lists the runs of this session",
                     examples: ["runs", "runs | sort net desc"], handler: { ctx in runsTable(ctx.workspace) }),
         CommandSpec("stats", category: "backtests", summary: "statistics of runs: P&L split, Sharpe, drawdown, VaR, win rate, inventory, latency",
-                    parameters: [Parameter("runs", .positional, .object("run"), required: true, variadic: true, "one or more runs")],
+                    parameters: [Parameter("runs", .positional, .object("run"), default: "the live session so far", variadic: true, "one or more runs")],
                     examples: ["stats r1", "stats r1 r2"], details: "Formulas: docs/STATISTICS.md.",
                     handler: { ctx in try stats(&ctx) }),
         CommandSpec("compare", category: "backtests", summary: "two runs side by side with the difference",
@@ -548,7 +548,7 @@ public enum BacktestCommands {
             }
         }
         let events = parts.reduce(0) { $0 + $1.result.exchangeEvents }
-        var record = RunRecord(name: r.name, kind: "backtest", strategy: r.strategy.name, strategyKind: r.strategy.strategyKind.name,
+        var record = RunRecord(name: r.name, kind: r.configurationText.contains { $0.0 == "live" } ? "live" : "backtest", strategy: r.strategy.name, strategyKind: r.strategy.strategyKind.name,
                                parameters: r.strategy.values.map { ($0.name, $0.value.display) } + r.configurationText,
                                dataset: parts.map(\.data.name).joined(separator: ","), datasetHash: r.data.dataset.contentHash,
                                datasetPath: r.data.dataset.sources.first ?? "", symbol: parts.map(\.data.instrument.symbol).joined(separator: ","),
@@ -627,6 +627,7 @@ public enum BacktestCommands {
         for e in ctx.exprs("runs") {
             if case .list(let items, _) = e { for i in items { runs.append(try run(i, &ctx)) } } else { runs.append(try run(e, &ctx)) }
         }
+        if runs.isEmpty { runs = try LiveCommands.runsSoFar(&ctx) }
         for r in runs {
             let bins = (r.portfolio?.returns ?? r.statistics.returns).bins
             guard bins < 10 else { continue }

@@ -20,6 +20,7 @@ public enum Commands {
             [PlotCommand.spec],
             [ExportCommand.spec, ReportCommand.spec],
             [ServeCommand.spec],
+            LiveCommands.specs,
             AlertCommands.specs,
             WatchlistCommands.specs,
             dotCommands,
@@ -29,7 +30,7 @@ public enum Commands {
     }()
 
     /// Order of categories in `help`.
-    static let categoryOrder = ["session", "data", "tables", "backtests", "charts", "alerts", "watchlists", "shell"]
+    static let categoryOrder = ["session", "data", "tables", "backtests", "live", "charts", "alerts", "watchlists", "shell"]
 
     // MARK: - Session
 

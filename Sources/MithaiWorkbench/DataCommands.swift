@@ -118,7 +118,7 @@ public enum DataCommands {
                     handler: { ctx in try InstrumentCommands.instrument(&ctx) }),
         CommandSpec("book", category: "data", summary: "the order book of a dataset at a time: an L2 ladder, or the L3 queue",
                     parameters: [
-                        Parameter("data", .positional, .object("dataset"), required: true, "the dataset"),
+                        Parameter("data", .positional, .object("dataset"), default: "the live session's book", "the dataset"),
                         Parameter("time", .keyword("at"), .time, default: "the end of the data", "a time of day (on the data's first day, in its zone) or a timestamp"),
                         Parameter("depth", .keyword("depth"), .integer, default: "10", "price levels per side"),
                         Parameter("levels", .option, .choice(["l2", "l3"]), default: "l2", "l3 lists the orders queued at each level"),
@@ -287,6 +287,7 @@ public enum DataCommands {
     static func eventsUpTo(_ t: Nanos, in dataset: Dataset) -> Int { dataset.eventCount(upTo: t) }
 
     static func book(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        if !ctx.has("data") { return try LiveCommands.book(&ctx) }
         let d = try dataset(&ctx)
         let depth = try ctx.integer("depth") ?? 10
         guard (1...1000).contains(depth) else { throw .at(ctx.range("depth"), "depth must be 1...1000") }

@@ -38,7 +38,7 @@ struct Verify: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print one JSON line (compare with ../shared/bench).",
-        subcommands: [Replay.self, Grid.self, Strategy.self, IndicatorKernels.self])
+        subcommands: [Replay.self, Grid.self, Strategy.self, IndicatorKernels.self, Live.self])
 
     struct IndicatorKernels: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -91,6 +91,22 @@ struct Bench: ParsableCommand {
             let code = Benchmarks.strategy(kind: kind, path: file, tick: tick, lot: lot, format: format, repeats: repeats,
                                            instruments: instruments, guardMode: guardMode, sizingMode: sizingMode, cache: !noCache)
             if code != 0 { throw ArgumentParser.ExitCode(code) }
+        }
+    }
+
+    struct Live: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A zero-intelligence live venue with the grid bot at speed=max: simulated events/s on one core, and how long commands wait for the session meanwhile.")
+        @Option(help: "Instrument preset.") var preset: String = "binance:BTCUSDT"
+        @Option(help: "Simulated seconds.") var seconds: Int = 600
+        @Option(help: "Seed.") var seed: Int = 1
+        @Option(help: "Multiply the preset's order rates (a busier market).") var rateScale: Double = 10
+
+        func run() throws {
+            guard let pairs = LiveBenchmark.run(preset: preset, seconds: Int64(seconds), seed: UInt64(seed), rateScale: rateScale) else {
+                throw ValidationError("unknown preset \(preset)")
+            }
+            print("{" + pairs.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         }
     }
 

@@ -16,7 +16,7 @@ import Testing
 
     @Test func verbsFirstThenDotCommands() {
         let s = session()
-        #expect(complete("se", s) == ["select", "serve", "set"])
+        #expect(complete("se", s) == ["select", "sell", "serve", "set"])
         #expect(complete("he", s) == ["head", "help"])
         #expect(complete(".sa", s) == [".save"])
         #expect(complete(".", s).contains(".quit"))

@@ -59,10 +59,13 @@ public struct InstrumentPreset: Sendable, Hashable {
     public var referencePrice: ExactDecimal
     /// One line on what it is and where its numbers come from.
     public var summary: String
+    /// Typical order flow for simulated venues (rates, sizes, price range); see docs/LIVE.md.
+    public var activity: FlowParameters
 
     public init(key: String, instrument: Instrument, kind: ProductKind, hours: TradingHours?,
-                referencePrice: ExactDecimal, summary: String)
+                referencePrice: ExactDecimal, summary: String, activity: FlowParameters? = nil)
     {
+        self.activity = activity ?? FlowParameters.typical(kind)
         self.key = key
         self.instrument = instrument
         self.kind = kind

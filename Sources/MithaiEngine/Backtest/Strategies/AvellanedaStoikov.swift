@@ -67,7 +67,7 @@ public struct ASParameters: Sendable, Equatable {
 /// Quotes are rounded outward to ticks (bid down, ask up).
 public struct AvellanedaStoikov: Strategy {
     public let parameters: ASParameters
-    public private(set) var core: MarketMakingCore
+    public internal(set) var core: MarketMakingCore
     public private(set) var volatility: EWMAVolatility
     /// Last computed reservation price and quotes (fractional ticks; NaN before the first).
     public private(set) var lastReservation: Double = .nan

@@ -90,7 +90,7 @@ public struct GLFTParameters: Sendable, Equatable {
 /// ask), rounded outward; with `levels > 1`, aligned to the grid interval and stepped by it.
 public struct GLFTMarketMaker: Strategy {
     public let parameters: GLFTParameters
-    public private(set) var core: MarketMakingCore
+    public internal(set) var core: MarketMakingCore
     public private(set) var calibrator: IntensityCalibrator
     public private(set) var volatility: RollingVolatility
     /// Current A (per second) and k (per tick).

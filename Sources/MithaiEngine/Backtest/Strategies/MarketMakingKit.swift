@@ -46,7 +46,7 @@ public struct TradePrint: Sendable, BitwiseCopyable, Equatable {
 /// trades (GLFT calibration, the adverse-selection guard's burst detector) are given a tape
 /// built once from the local feed. Reading is O(1) amortised and allocation-free.
 public struct TradeTape: Sendable {
-    public private(set) var prints: ContiguousArray<TradePrint>
+    public internal(set) var prints: ContiguousArray<TradePrint>
     /// Index of the next unread print.
     public private(set) var cursor = 0
 

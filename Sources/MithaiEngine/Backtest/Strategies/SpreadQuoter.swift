@@ -56,7 +56,7 @@ public struct SpreadParameters: Sendable, Equatable {
 /// allocation-free.
 public struct SpreadQuoter: Strategy {
     public let parameters: SpreadParameters
-    public private(set) var core: MarketMakingCore
+    public internal(set) var core: MarketMakingCore
     public private(set) var volatility: EWMAVolatility
     /// Last quotes computed (fractional ticks, before rounding, guard and limits).
     public private(set) var lastBid: Double = .nan

@@ -1,0 +1,80 @@
+import Foundation
+import MithaiLanguage
+public import MithaiEngine
+
+/// `save market NAME to FILE`: a simulated venue's event feed as a dataset file that `load`
+/// reads back (the benchmark CSV: `exch_ts,local_ts,side,kind,price,qty`, nanosecond times,
+/// decimal prices and sizes). The L3 feed is written as its L2 view: after each event, the new
+/// total of the level it touched (`depth`), and every print (`trade`).
+enum SaveMarket {
+    static let spec = CommandSpec("save", category: "live",
+        summary: "writes a market's event feed as a dataset file loadable with load (bench CSV, L2 view)",
+        parameters: [
+            Parameter("what", .positional, .choice(["market"]), required: true, "market"),
+            Parameter("name", .positional, .object("market"), required: true, "the market"),
+            Parameter("file", .keyword("to"), .path, required: true, "the CSV file to write"),
+            Parameter("for", .option, .duration, default: "1h", "simulated time to generate when no live session ran on the market"),
+        ],
+        examples: ["save market sim to out/sim.csv for=10m", "save market sim to out/sim.csv for=1m\nload out/sim.csv as simdata tick=0.05 lot=1"],
+        details: "The feed of the last live session on the market (first instrument) when there is one, else `for=` of fresh flow from the market's seed (no bot).",
+        handler: { ctx in try save(&ctx) })
+
+    static func save(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
+        guard let ne = ctx.exprs("name").first, case .object(let o) = try ctx.session.evaluate(ne, in: &ctx.workspace),
+              let market = o.as(MarketObject.self) else { throw .at(ctx.range("name"), "expected a market") }
+        guard let path = try ctx.path("file") else { throw .at(ctx.verbRange, "save market NAME to FILE") }
+        var events = ContiguousArray<Event>()
+        var instrument: Instrument
+        var base: Ticks
+        var session: LiveSessionObject?
+        for n in ctx.workspace.names.reversed() {
+            if case .object(let x) = ctx.workspace[n], let s = x.as(LiveSessionObject.self), s.market === market { session = s; break }
+        }
+        if let s = session {
+            (events, base) = s.lock.withLock { (s.legs[0].venue.recorded, s.legs[0].venue.base) }
+            instrument = s.legs[0].instrument
+        } else if let d = market.replay {
+            throw .at(ctx.range("name"), "\(market.name) replays \(d.name), which is already a file", notes: ["its sources: " + d.dataset.sources.joined(separator: " ")])
+        } else {
+            let l = market.legs[0]
+            var span: Nanos = Time.hour
+            if let v = try ctx.value("for") {
+                guard case .duration(let d) = v, d > 0 else { throw .at(ctx.range("for"), "for is a positive duration") }
+                span = d
+            }
+            var g = OrderFlowGenerator(parameters: l.flow, model: market.flowModel, reference: l.reference, start: l.start, end: l.end, seed: l.seed)
+            g.open { events.append($0) }
+            g.run(through: l.start + span) { events.append($0) }
+            instrument = l.instrument
+            base = l.reference
+        }
+        var text = "exch_ts,local_ts,side,kind,price,qty\n"
+        var book = L3Book()
+        var rows = 0
+        func px(_ t: Ticks) -> String { LiveCommands.priceText(instrument.tickSize, t) }
+        func qty(_ l: Lots) -> String { ExactDecimal.multiple(l, of: instrument.lotSize)?.description ?? String(l) }
+        for e in events {
+            let p = base + Ticks(e.price)
+            let side = e.side == .buy ? "buy" : "sell"
+            if e.kind == .trade {
+                text += "\(e.exchTime),\(e.localTime),\(side),trade,\(px(p)),\(qty(Lots(e.quantity)))\n"
+                rows += 1
+                continue
+            }
+            book.apply(e, base: base)
+            if e.kind.isL3 {
+                text += "\(e.exchTime),\(e.localTime),\(side),depth,\(px(p)),\(qty(book.l2.quantity(e.side, at: p)))\n"
+                rows += 1
+            }
+        }
+        let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        } catch {
+            throw .at(ctx.range("file"), "cannot write \(path): \(error.localizedDescription)")
+        }
+        ctx.session.recordArtifact(kind: "dataset", path: path)
+        return .message("\(market.name): \(Renderer.grouped(rows)) rows (\(Renderer.grouped(events.count)) events) written to \(path); load it with: load \(path) tick=\(instrument.tickSize) lot=\(instrument.lotSize)")
+    }
+}
