@@ -343,7 +343,8 @@ public enum BacktestCommands {
         } ?? Time.day
         let seed = try ctx.integer("seed") ?? 0
         // queue=fifo: exact queue positions from order-by-order data.
-        let fifo = try ctx.word("queue") == "fifo"
+        // A simulated market's order-by-order flow is traded as the live venue trades it: FIFO.
+        let fifo = try ctx.word("queue") == "fifo" || ctx.datasetOverride?.dataset.isOrderByOrder == true
         var legs: [LegSetup] = []
         for d in all {
             if fifo && !d.dataset.isOrderByOrder {

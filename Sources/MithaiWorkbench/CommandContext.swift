@@ -13,6 +13,9 @@ public struct CommandContext {
     public let verbRange: SourceRange
     /// Words of a dot-command, in order.
     public let words: [(text: String, range: SourceRange)]
+    /// The dataset `on X` stands for when X is not a dataset but was turned into one by the
+    /// handler (an execution algorithm `on MARKET` trades a span of the market's flow).
+    var datasetOverride: DatasetObject? = nil
 
     public var commandRange: SourceRange { arguments.commandRange }
 

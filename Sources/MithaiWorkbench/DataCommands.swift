@@ -135,6 +135,7 @@ public enum DataCommands {
     }
 
     static func dataset(_ ctx: inout CommandContext, _ name: String = "data") throws(WorkbenchError) -> DatasetObject {
+        if name == "data", let d = ctx.datasetOverride { return d }
         let range = ctx.range(name)
         if let e = ctx.exprs(name).first, case .name(let n, let r) = e, ctx.workspace[n] == nil {
             let known = ctx.workspace.names.filter { if case .object(let o) = ctx.workspace[$0], o.object is DatasetObject { true } else { false } }

@@ -8,7 +8,7 @@ import MithaiMarketData
 enum ExecutionCommands {
     /// Simulator settings shared with `backtest`.
     static let simulatorParameters: [Parameter] = [
-        Parameter("data", .keyword("on"), .object("dataset"), required: true, "the dataset"),
+        Parameter("data", .keyword("on"), .object("dataset"), required: true, "the dataset, or a simulated market (docs/EXECUTION.md)"),
         Parameter("side", .option, .choice(["buy", "sell"]), default: "buy", "side of the parent order"),
         Parameter("limit", .option, .number, "worst price: a buy never pays more, a sell never takes less"),
         Parameter("max_participation", .option, .number, "cap: cumulative quantity ≤ this share of the market volume since the start, e.g. 0.1"),
@@ -59,6 +59,7 @@ enum ExecutionCommands {
     ]
 
     static func execute(_ ctx: inout CommandContext, kind: String) throws(WorkbenchError) -> Value {
+        try marketFeed(&ctx)
         let setup = try BacktestCommands.setup(&ctx)
         let d = setup.data
         let inst = d.instrument
@@ -162,6 +163,53 @@ enum ExecutionCommands {
         try BacktestCommands.store(object, session: session)
         ctx.workspace.define(object.name, .object(ObjectRef(object)))
         return .table(report(object))
+    }
+
+    /// `on MARKET`: the algorithm trades in a fresh span of the market's simulated flow, from
+    /// the market's seed and start (a replay market: its dataset). The span is the parent's
+    /// duration (1 h when none) plus 5 minutes. This is what a live session at speed=max would
+    /// give: the simulated crowd's flow is exogenous (docs/LIVE.md), and the venue runs the
+    /// backtest's machine over it. The feed stays in the workspace as dataset MARKET_feed, with
+    /// the preset's default fee table (change it with `instrument MARKET_feed fees=...`).
+    static func marketFeed(_ ctx: inout CommandContext) throws(WorkbenchError) {
+        guard let e = ctx.exprs("data").first, case .name(let n, let range) = e,
+              case .object(let o)? = ctx.workspace[n], let market = o.as(MarketObject.self) else { return }
+        if let replay = market.replay { ctx.datasetOverride = replay; return }
+        let leg = market.legs[0]
+        var span: Nanos = Time.hour
+        if let v = try ctx.value("duration") {
+            guard case .duration(let d) = v, d > 0 else { throw .at(ctx.range("duration"), "duration must be a positive duration") }
+            span = d
+        }
+        span += 5 * Time.minute
+        let name = "\(market.name)_feed"
+        // The same span of the same market makes the same feed: reuse it (and the user's fee choice).
+        if case .object(let x)? = ctx.workspace[name], let d = x.as(DatasetObject.self),
+           d.dataset.sources == [feedSource(market, span)] {
+            ctx.datasetOverride = d
+            return
+        }
+        if market.legs.count > 1 {
+            ctx.session.print("note: \(market.name) has \(market.legs.count) instruments; the algorithm trades the first, \(leg.instrument.symbol)\n", to: .err)
+        }
+        var events = ContiguousArray<Event>()
+        var g = OrderFlowGenerator(parameters: leg.flow, model: market.flowModel, reference: leg.reference, start: leg.start,
+                                   end: leg.end, seed: leg.seed)
+        g.open { events.append($0) }
+        g.run(through: leg.start + span) { events.append($0) }
+        guard !events.isEmpty else { throw .at(range, "\(market.name) produced no events in \(Format.duration(span))") }
+        let dataset = Dataset.simulated(events, instrument: leg.instrument, baseTick: leg.reference, source: feedSource(market, span))
+        var costs: InstrumentCosts? = nil
+        if let preset = InstrumentPresets.all.first(where: { $0.instrument == leg.instrument }), let terms = preset.terms {
+            costs = InstrumentCosts(presetKey: preset.key, charges: terms.fees, chargesLabel: terms.variants.first?.name ?? "default", funding: nil)
+        }
+        let d = DatasetObject(name: name, dataset: dataset, costs: costs)
+        ctx.workspace.define(name, .object(ObjectRef(d)))
+        ctx.datasetOverride = d
+    }
+
+    static func feedSource(_ market: MarketObject, _ span: Nanos) -> String {
+        "market \(market.name) (\(market.model), seed \(market.legs[0].seed)) for \(Format.duration(span))"
     }
 
     /// The execution report of a run as a table (measure, value).

@@ -78,10 +78,18 @@ public struct VolumeCurve: Sendable, Equatable {
 
     public init() {}
 
+    /// Whether `kind` counts as traded volume in a feed: its `trade` prints when it has any (a
+    /// feed carrying both the prints and the executions they caused, as the simulated venues'
+    /// does, would count every lot twice), else its executions (LOBSTER-style L3 data).
+    @inlinable public static func isVolume(_ kind: EventKind, feedHasTrades: Bool) -> Bool {
+        feedHasTrades ? kind == .trade : (kind == .execute || kind == .executeHidden)
+    }
+
     /// From a feed in local-time order.
     public init(localFeed: UnsafeBufferPointer<Event>) {
         var total: Lots = 0
-        for e in localFeed where e.kind == .trade || e.kind == .execute || e.kind == .executeHidden {
+        let hasTrades = localFeed.contains { $0.kind == .trade }
+        for e in localFeed where VolumeCurve.isVolume(e.kind, feedHasTrades: hasTrades) {
             total += Lots(e.quantity)
             if let last = times.last, last == e.localTime { cumulative[cumulative.count - 1] = total } else {
                 times.append(e.localTime)
@@ -355,7 +363,8 @@ public struct ExecutionReport: Sendable, Equatable {
             end = algo.lastFillTime > 0 ? algo.lastFillTime : result.endTime
         }
         var vq: Int64 = 0, vpq = 0.0
-        for e in exchangeFeed where (e.kind == .trade || e.kind == .execute || e.kind == .executeHidden)
+        let hasTrades = exchangeFeed.contains { $0.kind == .trade }
+        for e in exchangeFeed where VolumeCurve.isVolume(e.kind, feedHasTrades: hasTrades)
             && e.exchTime >= start && e.exchTime <= end
         {
             vq += Int64(e.quantity)
