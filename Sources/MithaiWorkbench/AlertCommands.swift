@@ -184,15 +184,25 @@ enum AlertCommands {
                     throw .at(nameRange, "\(name) takes one \(dataValues.contains(name) ? "dataset" : "run") name: \(name)(\(dataValues.contains(name) ? "btc" : "r1"))")
                 }
                 if dataValues.contains(name) {
-                    guard case .object(let o)? = ws[target], let d = o.as(DatasetObject.self) else {
-                        let known = DataCommands.allDatasets(ws).map(\.name)
-                        throw .at(tr, "no dataset named '\(target)'", suggestions: Suggest.names(for: target, among: known))
+                    if case .object(let o)? = ws[target], let d = o.as(DatasetObject.self) {
+                        if tickSize == nil { tickSize = d.instrument.tickSize.doubleValue }
+                    } else if let instrument = AlertCommands.liveInstrument(target, ws) {
+                        // A market (its first instrument) or an instrument symbol of a market:
+                        // values of live sessions.
+                        if tickSize == nil { tickSize = instrument.instrument.tickSize.doubleValue }
+                        return .value("\(name)(\(instrument.name))")
+                    } else {
+                        let known = DataCommands.allDatasets(ws).map(\.name) + AlertCommands.marketNames(ws)
+                        throw .at(tr, "no dataset, market or instrument named '\(target)'", suggestions: Suggest.names(for: target, among: known))
                     }
-                    if tickSize == nil { tickSize = d.instrument.tickSize.doubleValue }
                 } else {
-                    // A run that exists, or one a later backtest will make (r1, r2, ...).
-                    let isFutureRun = target.hasPrefix("r") && Int(target.dropFirst()) != nil && ws[target] == nil
-                    if !isFutureRun {
+                    // A run that exists, or one a later backtest will make (r1, r2, ...); a
+                    // live session (live1, ...), running or to come: its bot.
+                    let isFutureRun = (target.hasPrefix("r") && Int(target.dropFirst()) != nil
+                        || target.hasPrefix("live") && Int(target.dropFirst(4)) != nil) && ws[target] == nil
+                    var isLive = false
+                    if case .object(let o)? = ws[target], o.as(LiveSessionObject.self) != nil { isLive = true }
+                    if !isFutureRun && !isLive {
                         guard case .object(let o)? = ws[target], o.as(RunObject.self) != nil else {
                             throw .at(tr, "no run named '\(target)'", suggestions: Suggest.names(for: target, among: BacktestCommands.allRuns(ws).map(\.name)))
                         }
@@ -212,6 +222,29 @@ enum AlertCommands {
                 throw .at(e.range, "not allowed in an alert condition", notes: ["example: mid(btc) > 62000 and position(r1) >= 4"])
             }
         }
+    }
+
+    /// Names of the workspace's markets.
+    static func marketNames(_ ws: Workspace) -> [String] {
+        ws.names.filter { if case .object(let o)? = ws[$0], o.as(MarketObject.self) != nil { true } else { false } }
+    }
+
+    /// `target` as a live instrument: a market's name (its first instrument) or the symbol of
+    /// an instrument of a market (any case); `name` is the value name's argument the live
+    /// session publishes (the market's name, or the symbol as the preset spells it).
+    static func liveInstrument(_ target: String, _ ws: Workspace) -> (name: String, instrument: Instrument)? {
+        var markets: [MarketObject] = []
+        for n in ws.names { if case .object(let o)? = ws[n], let m = o.as(MarketObject.self) { markets.append(m) } }
+        if let m = markets.first(where: { $0.name == target }) {
+            if let d = m.replay { return (m.name, d.instrument) }
+            if let l = m.legs.first { return (m.name, l.instrument) }
+        }
+        for m in markets {
+            for i in m.legs.map(\.instrument) + (m.replay.map { [$0.instrument] } ?? []) where i.symbol.lowercased() == target.lowercased() {
+                return (i.symbol, i)
+            }
+        }
+        return nil
     }
 
     // MARK: - alerts
