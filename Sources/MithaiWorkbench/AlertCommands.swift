@@ -10,17 +10,17 @@ import MithaiEngine
 ///
 /// | value | meaning |
 /// |---|---|
-/// | `mid(D)` `bid(D)` `ask(D)` `spread(D)` | top of book of dataset / market D (price units) |
+/// | `mid(D)` `bid(D)` `ask(D)` `spread(D)` | top of book of dataset D, or of a live market (by name or instrument symbol) (price units) |
 /// | `last(D)` | last trade price of D |
-/// | `position(R)` `pnl(R)` `drawdown(R)` `fills(R)` | of run R: position (units), equity net of fees, peak-to-now drop (currency), fill count |
+/// | `position(R)` `pnl(R)` `drawdown(R)` `fills(R)` | of run R, or live session R's bot: position (units), equity net of fees, peak-to-now drop (currency), fill count |
 /// | `latency.p50` `latency.p99` `latency.p999` | order round trip of the run being replayed (durations) |
 ///
 /// `N ticks` after a comparison converts N to a price with the tick of the condition's dataset;
 /// `drawdown(R) > 2%` compares the drawdown as a fraction of the run's capital, taken as
 /// max_position × mid (the money held by a full inventory). Alerts are checked at simulated
 /// times by every `backtest` (the run and its dataset) and by `alerts on DATA` (a replay of the
-/// dataset's quotes and trades); a live session calls the same `AlertBook.evaluate` on each
-/// batch (docs/ARCHITECTURE.md).
+/// dataset's quotes and trades); a live session evaluates its copy of the book every 100 ms of
+/// simulated time (`LiveSessionObject.checkAlerts`, docs/ARCHITECTURE.md).
 enum AlertCommands {
     static let dataValues = ["mid", "bid", "ask", "spread", "last"]
     static let runValues = ["position", "pnl", "drawdown", "fills"]
@@ -36,10 +36,13 @@ enum AlertCommands {
                         Parameter("every", .keyword("every"), .duration, "fire at most once per this much simulated time while the condition holds"),
                     ],
                     examples: ["alert big when mid(btc) > 61800 once", "alert wide when spread(btc) > 5 ticks every 10s bell",
+                               "market sim = zi preset=binance:BTCUSDT seed=7\nalert peak when mid(sim) > 60001 once\nalert inv when position(live1) >= 0.05",
                                "alert risk when position(r1) >= 4 or drawdown(r1) > 2%\nalert risk off"],
                     details: "Without once or every, an alert fires each time its condition becomes true. Values: "
-                        + "mid(D) bid(D) ask(D) spread(D) last(D) of a dataset, position(R) pnl(R) drawdown(R) fills(R) of a run, "
-                        + "latency.p50/p99/p999 of the run being replayed. Fired alerts print one line with the simulated time, "
+                        + "mid(D) bid(D) ask(D) spread(D) last(D) of a dataset or a live market (its name or an instrument symbol), "
+                        + "position(R) pnl(R) drawdown(R) fills(R) of a run or of a live session's bot (live1), "
+                        + "latency.p50/p99/p999 of the run being replayed or the live bot. Live sessions check alerts every 100 ms of "
+                        + "simulated time, the same instants at any speed. Fired alerts print one line with the simulated time, "
                         + "are journaled (table alerts) and listed by 'alerts history'.",
                     handler: { ctx in try define(&ctx) }),
         CommandSpec("alerts", category: "alerts",
@@ -217,7 +220,7 @@ enum AlertCommands {
             case .name(let n, let r):
                 if case .number(let v)? = ws[n] { return .constant(v.double) }
                 if case .duration(let d)? = ws[n] { return .constant(Double(d)) }
-                throw .at(r, "'\(n)' is not a live value", notes: ["values: mid(D) bid(D) ask(D) spread(D) last(D) position(R) pnl(R) drawdown(R) fills(R) latency.p99"])
+                throw .at(r, "'\(n)' is not a live value", notes: ["values: mid(D) bid(D) ask(D) spread(D) last(D) of a dataset or market, position(R) pnl(R) drawdown(R) fills(R) of a run or live session, latency.p99"])
             default:
                 throw .at(e.range, "not allowed in an alert condition", notes: ["example: mid(btc) > 62000 and position(r1) >= 4"])
             }
