@@ -151,4 +151,33 @@ import Glibc
         let times = first.compactMap { line in line.range(of: " fired at ").map { String(line[$0.upperBound...].prefix(23)) } }
         #expect(times == times.sorted(), "\(lines)")
     }
+
+    /// `quotes NAME` reads members that are live instruments (a market's name, a symbol) from
+    /// the live session: the same figures as `status` at the same simulated time.
+    @Test func watchlistsReadTheLiveSession() throws {
+        let dir = try Paths.temporaryFolder("live-watchlist")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = """
+        market sim = zi preset=binance:BTCUSDT seed=7
+        strategy mm = grid half_spread=1 step=1 levels=3 qty=0.01 max_position=0.1
+        watchlist w = sim, btcusdt
+        live mm on sim speed=max for=20s paused=on
+        step 10s
+        quotes w | select symbol, bid, ask, as_of
+        status | select symbol, bid, ask, time
+        step 10s
+        quotes w | select symbol, bid, ask, as_of
+
+        """
+        let run = try mithai(["--no-journal", "--format", "csv"], stdin: script, in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let rows = parseCSV(run.stdout)
+        // Two quotes tables (header + 2 rows each) and the status table (header + 1 row).
+        #expect(rows.count == 8, "\(run.stdout)")
+        guard rows.count == 8 else { return }
+        #expect(rows[1][0] == "BTCUSDT" && rows[2][0] == "BTCUSDT")
+        #expect(rows[1][1] == rows[4][1] && rows[1][2] == rows[4][2], "\(run.stdout)")
+        #expect(rows[1][3].hasPrefix("2026-01-05T00:00:10") && rows[4][3] == "2026-01-05 00:00:10", "\(run.stdout)")
+        #expect(rows[6][3].hasPrefix("2026-01-05T00:00:20"), "\(run.stdout)")
+    }
 }
