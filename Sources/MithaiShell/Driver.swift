@@ -82,7 +82,11 @@ public final class Driver {
         let session = makeSession()
         defer { session.journal?.endSession() }
         // Scripts and pipes wait for running live sessions; an interactive exit stops them.
-        defer { if mode == .interactive { LiveSessions.stopAll() } else { LiveSessions.waitAll() } }
+        // Then the alerts they fired are delivered (printed in order, journaled).
+        defer {
+            if mode == .interactive { LiveSessions.stopAll() } else { LiveSessions.waitAll() }
+            session.deliverPendingAlerts()
+        }
         switch mode {
         case .command:
             let result = session.run(Source(launch.commands ?? "", name: "<command line>"))

@@ -10,17 +10,17 @@ import MithaiEngine
 ///
 /// | value | meaning |
 /// |---|---|
-/// | `mid(D)` `bid(D)` `ask(D)` `spread(D)` | top of book of dataset / market D (price units) |
+/// | `mid(D)` `bid(D)` `ask(D)` `spread(D)` | top of book of dataset D, or of a live market (by name or instrument symbol) (price units) |
 /// | `last(D)` | last trade price of D |
-/// | `position(R)` `pnl(R)` `drawdown(R)` `fills(R)` | of run R: position (units), equity net of fees, peak-to-now drop (currency), fill count |
+/// | `position(R)` `pnl(R)` `drawdown(R)` `fills(R)` | of run R, or live session R's bot: position (units), equity net of fees, peak-to-now drop (currency), fill count |
 /// | `latency.p50` `latency.p99` `latency.p999` | order round trip of the run being replayed (durations) |
 ///
 /// `N ticks` after a comparison converts N to a price with the tick of the condition's dataset;
 /// `drawdown(R) > 2%` compares the drawdown as a fraction of the run's capital, taken as
 /// max_position × mid (the money held by a full inventory). Alerts are checked at simulated
 /// times by every `backtest` (the run and its dataset) and by `alerts on DATA` (a replay of the
-/// dataset's quotes and trades); a live session calls the same `AlertBook.evaluate` on each
-/// batch (docs/ARCHITECTURE.md).
+/// dataset's quotes and trades); a live session evaluates its copy of the book every 100 ms of
+/// simulated time (`LiveSessionObject.checkAlerts`, docs/ARCHITECTURE.md).
 enum AlertCommands {
     static let dataValues = ["mid", "bid", "ask", "spread", "last"]
     static let runValues = ["position", "pnl", "drawdown", "fills"]
@@ -36,10 +36,13 @@ enum AlertCommands {
                         Parameter("every", .keyword("every"), .duration, "fire at most once per this much simulated time while the condition holds"),
                     ],
                     examples: ["alert big when mid(btc) > 61800 once", "alert wide when spread(btc) > 5 ticks every 10s bell",
+                               "market sim = zi preset=binance:BTCUSDT seed=7\nalert peak when mid(sim) > 60001 once\nalert inv when position(live1) >= 0.05",
                                "alert risk when position(r1) >= 4 or drawdown(r1) > 2%\nalert risk off"],
                     details: "Without once or every, an alert fires each time its condition becomes true. Values: "
-                        + "mid(D) bid(D) ask(D) spread(D) last(D) of a dataset, position(R) pnl(R) drawdown(R) fills(R) of a run, "
-                        + "latency.p50/p99/p999 of the run being replayed. Fired alerts print one line with the simulated time, "
+                        + "mid(D) bid(D) ask(D) spread(D) last(D) of a dataset or a live market (its name or an instrument symbol), "
+                        + "position(R) pnl(R) drawdown(R) fills(R) of a run or of a live session's bot (live1), "
+                        + "latency.p50/p99/p999 of the run being replayed or the live bot. Live sessions check alerts every 100 ms of "
+                        + "simulated time, the same instants at any speed. Fired alerts print one line with the simulated time, "
                         + "are journaled (table alerts) and listed by 'alerts history'.",
                     handler: { ctx in try define(&ctx) }),
         CommandSpec("alerts", category: "alerts",
@@ -184,15 +187,25 @@ enum AlertCommands {
                     throw .at(nameRange, "\(name) takes one \(dataValues.contains(name) ? "dataset" : "run") name: \(name)(\(dataValues.contains(name) ? "btc" : "r1"))")
                 }
                 if dataValues.contains(name) {
-                    guard case .object(let o)? = ws[target], let d = o.as(DatasetObject.self) else {
-                        let known = DataCommands.allDatasets(ws).map(\.name)
-                        throw .at(tr, "no dataset named '\(target)'", suggestions: Suggest.names(for: target, among: known))
+                    if case .object(let o)? = ws[target], let d = o.as(DatasetObject.self) {
+                        if tickSize == nil { tickSize = d.instrument.tickSize.doubleValue }
+                    } else if let instrument = AlertCommands.liveInstrument(target, ws) {
+                        // A market (its first instrument) or an instrument symbol of a market:
+                        // values of live sessions.
+                        if tickSize == nil { tickSize = instrument.instrument.tickSize.doubleValue }
+                        return .value("\(name)(\(instrument.name))")
+                    } else {
+                        let known = DataCommands.allDatasets(ws).map(\.name) + AlertCommands.marketNames(ws)
+                        throw .at(tr, "no dataset, market or instrument named '\(target)'", suggestions: Suggest.names(for: target, among: known))
                     }
-                    if tickSize == nil { tickSize = d.instrument.tickSize.doubleValue }
                 } else {
-                    // A run that exists, or one a later backtest will make (r1, r2, ...).
-                    let isFutureRun = target.hasPrefix("r") && Int(target.dropFirst()) != nil && ws[target] == nil
-                    if !isFutureRun {
+                    // A run that exists, or one a later backtest will make (r1, r2, ...); a
+                    // live session (live1, ...), running or to come: its bot.
+                    let isFutureRun = (target.hasPrefix("r") && Int(target.dropFirst()) != nil
+                        || target.hasPrefix("live") && Int(target.dropFirst(4)) != nil) && ws[target] == nil
+                    var isLive = false
+                    if case .object(let o)? = ws[target], o.as(LiveSessionObject.self) != nil { isLive = true }
+                    if !isFutureRun && !isLive {
                         guard case .object(let o)? = ws[target], o.as(RunObject.self) != nil else {
                             throw .at(tr, "no run named '\(target)'", suggestions: Suggest.names(for: target, among: BacktestCommands.allRuns(ws).map(\.name)))
                         }
@@ -207,11 +220,34 @@ enum AlertCommands {
             case .name(let n, let r):
                 if case .number(let v)? = ws[n] { return .constant(v.double) }
                 if case .duration(let d)? = ws[n] { return .constant(Double(d)) }
-                throw .at(r, "'\(n)' is not a live value", notes: ["values: mid(D) bid(D) ask(D) spread(D) last(D) position(R) pnl(R) drawdown(R) fills(R) latency.p99"])
+                throw .at(r, "'\(n)' is not a live value", notes: ["values: mid(D) bid(D) ask(D) spread(D) last(D) of a dataset or market, position(R) pnl(R) drawdown(R) fills(R) of a run or live session, latency.p99"])
             default:
                 throw .at(e.range, "not allowed in an alert condition", notes: ["example: mid(btc) > 62000 and position(r1) >= 4"])
             }
         }
+    }
+
+    /// Names of the workspace's markets.
+    static func marketNames(_ ws: Workspace) -> [String] {
+        ws.names.filter { if case .object(let o)? = ws[$0], o.as(MarketObject.self) != nil { true } else { false } }
+    }
+
+    /// `target` as a live instrument: a market's name (its first instrument) or the symbol of
+    /// an instrument of a market (any case); `name` is the value name's argument the live
+    /// session publishes (the market's name, or the symbol as the preset spells it).
+    static func liveInstrument(_ target: String, _ ws: Workspace) -> (name: String, instrument: Instrument)? {
+        var markets: [MarketObject] = []
+        for n in ws.names { if case .object(let o)? = ws[n], let m = o.as(MarketObject.self) { markets.append(m) } }
+        if let m = markets.first(where: { $0.name == target }) {
+            if let d = m.replay { return (m.name, d.instrument) }
+            if let l = m.legs.first { return (m.name, l.instrument) }
+        }
+        for m in markets {
+            for i in m.legs.map(\.instrument) + (m.replay.map { [$0.instrument] } ?? []) where i.symbol.lowercased() == target.lowercased() {
+                return (i.symbol, i)
+            }
+        }
+        return nil
     }
 
     // MARK: - alerts

@@ -52,6 +52,25 @@ public final class AlertInbox: Sendable {
 
     public var isEmpty: Bool { pending.withLock { $0.isEmpty } }
 
+    // MARK: - The rules as the user last left them (read by live sessions)
+
+    private let published = Mutex<AlertBook>(AlertBook())
+    private let publishedRevision = Atomic<Int>(0)
+
+    /// Makes `book`'s rules the ones running live sessions check (the interpreter calls this
+    /// after every statement that succeeds; a no-op when the rules did not change).
+    func publish(_ book: AlertBook) {
+        guard book.revision != publishedRevision.load(ordering: .acquiring) else { return }
+        published.withLock { $0 = book }
+        publishedRevision.store(book.revision, ordering: .releasing)
+    }
+
+    /// The published book when its revision differs from `revision` (cheap otherwise).
+    func rules(ifNewerThan revision: Int) -> AlertBook? {
+        guard publishedRevision.load(ordering: .acquiring) != revision else { return nil }
+        return published.withLock { $0 }
+    }
+
     // MARK: - Background replay (`alerts on DATA speed=10x` at a terminal)
 
     /// Bumped to stop the running replay thread (each thread runs while it holds the latest).
@@ -127,6 +146,19 @@ extension Session {
         let items = alertInbox.take()
         guard !items.isEmpty else { return }
         workspace.alerts.record(items.map(\.firing))
+        announce(items)
+    }
+
+    /// The same, recording into `ws` (a statement's own copy of the workspace, e.g. `wait`,
+    /// which delivers while it blocks). `ws` must not be `self.workspace`.
+    func deliverPendingAlerts(into ws: inout Workspace) {
+        let items = alertInbox.take()
+        guard !items.isEmpty else { return }
+        ws.alerts.record(items.map(\.firing))
+        announce(items)
+    }
+
+    private func announce(_ items: [(firing: AlertFiring, zone: String)]) {
         var i = 0
         while i < items.count {
             let zone = items[i].zone

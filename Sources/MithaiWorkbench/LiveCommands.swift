@@ -292,7 +292,7 @@ public enum LiveCommands {
         var k = 1
         while ctx.workspace["live\(k)"] != nil { k += 1 }
         let s = LiveSessionObject(name: "live\(k)", market: market, strategy: strategy, speed: speed, duration: duration, legs: legs,
-                                  paused: paused)
+                                  paused: paused, alerts: ctx.workspace.alerts, alertInbox: ctx.session.alertInbox)
         ctx.workspace.define(s.name, .object(ObjectRef(s)))
         s.start()
         // Wall-clock dependent from here on: not digested.
@@ -595,10 +595,13 @@ public enum LiveCommands {
             let cancellation = ctx.session.cancellation
             while !s.isFinished {
                 if cancellation.isCancelled { s.stop(); cancellation.reset(); break }
+                // Alerts print as they fire, before wait's own result.
+                ctx.session.deliverPendingAlerts(into: &ctx.workspace)
                 Thread.sleep(forTimeInterval: 0.002)
             }
             s.waitUntilDone()
         }
+        ctx.session.deliverPendingAlerts(into: &ctx.workspace)
         // Runs get the next free names.
         var names: [String] = []
         var ws = ctx.workspace

@@ -81,9 +81,31 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
     private(set) var engineSeconds: Double = 0
     private(set) var batches = 0
 
+    // MARK: Alerts (under `lock`)
+
+    /// Live alerts are checked on a fixed grid of simulated time (multiples of this step since
+    /// the epoch), never at batch ends: batches depend on pacing (speed, machine load), the
+    /// grid does not, so a session fires the same alerts at the same instants at 10x and max.
+    public static let alertStep: Nanos = 100 * Time.millisecond
+    /// The session's copy of the user's alert book (its own firing state), kept in step with
+    /// `alertInbox`'s published rules; nil without an inbox.
+    private var alerts: AlertBook
+    private let alertInbox: AlertInbox?
+    /// The next grid instant to check.
+    private var nextAlertCheck: Nanos = 0
+    /// Highest bot equity seen at a check (for `drawdown(LIVE)`), and the values' zone.
+    private var peakEquity = -Double.infinity
+    private let alertZone: String
+
     init(name: String, market: MarketObject, strategy: StrategyObject, speed: Double?, duration: Nanos?, legs: [LiveLeg],
-         paused: Bool)
+         paused: Bool, alerts: AlertBook = AlertBook(), alertInbox: AlertInbox? = nil)
     {
+        var book = alerts
+        book.beginTimeline()
+        self.alerts = book
+        self.alertInbox = alertInbox
+        let zone = legs.first?.instrument.timeZone ?? ""
+        alertZone = zone.isEmpty ? "UTC" : zone
         self.name = name
         self.market = market
         self.strategy = strategy
@@ -96,6 +118,14 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
         let t0 = legs.map(\.venue.startTime).min() ?? 0
         simAtWallStart = t0
         if let d = duration { endTime = t0 + d }
+        let now = legs.map(\.venue.now).min() ?? t0
+        nextAlertCheck = Self.gridPoint(after: now)
+    }
+
+    /// The first multiple of `alertStep` strictly after `t`.
+    static func gridPoint(after t: Nanos) -> Nanos {
+        let q = t >= 0 ? t / alertStep : (t - alertStep + 1) / alertStep
+        return (q + 1) * alertStep
     }
 
     public var summary: String {
@@ -169,6 +199,23 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
     private func advance(to target: Nanos) {
         let t0 = ContinuousClock.now
         var anyRunning = false
+        if let inbox = alertInbox, let newer = inbox.rules(ifNewerThan: alerts.revision) { alerts.sync(rules: newer) }
+        let wanted = alertInbox == nil ? [] : alerts.valueNames
+        if wanted.isEmpty {
+            nextAlertCheck = max(nextAlertCheck, Self.gridPoint(after: target))
+        } else {
+            // Run to each grid instant in (now, target], check the alerts there, then on to
+            // the target.
+            while nextAlertCheck <= target {
+                var running = false
+                for l in legs where !l.venue.finished {
+                    if l.venue.run(to: nextAlertCheck) { running = true }
+                }
+                checkAlerts(at: nextAlertCheck, wanted: wanted)
+                nextAlertCheck += Self.alertStep
+                if !running { break }
+            }
+        }
         for l in legs where !l.venue.finished {
             if l.venue.run(to: target) { anyRunning = true }
         }
@@ -177,6 +224,52 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
         batches += 1
         if !anyRunning { state = .stopped; stopReason = "feed ended" }
         if target >= endTime { state = .stopped; stopReason = "duration reached" }
+    }
+
+    /// With the lock held: evaluates the session's alert book on the values at simulated time
+    /// `t` and posts what fires. Values (docs/ALERTS.md): per instrument, under its symbol (and
+    /// the market's name for the first instrument, the replayed dataset's name for a replay):
+    /// `mid` `bid` `ask` `spread` `last` in price units; for the bot, under the session's name:
+    /// `position` (first instrument, in its units), `pnl` (net of fees, summed), `drawdown`
+    /// (peak-to-now of pnl at the checks), `drawdown%` (of max position × mid), `fills`;
+    /// `latency.p50/p99/p999` (order round trip of the first instrument's bot).
+    private func checkAlerts(at t: Nanos, wanted: [String]) {
+        let want = Set(wanted)
+        var values: [String: Double] = [:]
+        var equity = 0.0, fills = 0.0
+        for (k, l) in legs.enumerated() {
+            let v = l.venue
+            let tick = l.instrument.tickSize.doubleValue
+            var aliases = [l.instrument.symbol]
+            if k == 0 { aliases.append(market.name); if let d = market.replay { aliases.append(d.name) } }
+            let book = v.book
+            let bid = book.bestBid == Ticks.min || book.bestBid == Ticks.max ? Double.nan : Double(book.bestBid) * tick
+            let ask = book.bestAsk == Ticks.min || book.bestAsk == Ticks.max ? Double.nan : Double(book.bestAsk) * tick
+            for a in aliases {
+                if want.contains("mid(\(a))") { values["mid(\(a))"] = v.markHalfTicks == 0 ? .nan : Double(v.markHalfTicks) / 2 * tick }
+                if want.contains("bid(\(a))") { values["bid(\(a))"] = bid }
+                if want.contains("ask(\(a))") { values["ask(\(a))"] = ask }
+                if want.contains("spread(\(a))") { values["spread(\(a))"] = bid.isNaN || ask.isNaN ? .nan : Double(book.bestAsk - book.bestBid) * tick }
+                if want.contains("last(\(a))"), let e = v.recentTrades(1).first { values["last(\(a))"] = Double(v.base + Ticks(e.price)) * tick }
+            }
+            equity += v.valuation.scale.double(v.bot.equity)
+            fills += Double(v.bot.fills)
+        }
+        peakEquity = max(peakEquity, equity)
+        if let l = legs.first {
+            let v = l.venue
+            let lot = l.instrument.lotSize.doubleValue
+            values["position(\(name))"] = Double(v.bot.position) * lot
+            values["pnl(\(name))"] = equity
+            values["drawdown(\(name))"] = peakEquity - equity
+            let mid = Double(v.markHalfTicks) / 2 * l.instrument.tickSize.doubleValue
+            if mid > 0 && l.inventoryLimit > 0 { values["drawdown%(\(name))"] = (peakEquity - equity) / (Double(l.inventoryLimit) * lot * mid) }
+            values["fills(\(name))"] = fills
+            if let p = v.roundTrip.percentile(50) { values["latency.p50"] = Double(p) }
+            if let p = v.roundTrip.percentile(99) { values["latency.p99"] = Double(p) }
+            if let p = v.roundTrip.percentile(99.9) { values["latency.p999"] = Double(p) }
+        }
+        alertInbox?.post(alerts.evaluate(AlertSnapshot(time: t, values: values)), zone: alertZone)
     }
 
     // MARK: Runner
@@ -303,6 +396,9 @@ public enum LiveSessions {
 
     /// Number of sessions still running.
     public static var count: Int { running.withLock { $0.count } }
+
+    /// Whether a session is running now (not paused, not stopped).
+    public static var anyRunning: Bool { running.withLock { $0.contains { $0.currentState == .running } } }
 
     /// Blocks until every live session has ended (paused ones are resumed: a script that ends
     /// with a paused session would otherwise never exit).

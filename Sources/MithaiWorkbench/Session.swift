@@ -201,6 +201,10 @@ public final class Session {
             if exitRequest != nil { break }
             let outcome = execute(statement, in: source, expectation: expectations[index])
             result.executed += 1
+            // Scripts, pipes and -c: alerts of live sessions print between statements, but only
+            // while no session is running, so where they print does not depend on pacing (a
+            // running session's alerts come with `wait`, `stop`, `pause`, or at the end).
+            if options.mode != .interactive && !LiveSessions.anyRunning { deliverPendingAlerts() }
             if let code = outcome, result.failure == nil || result.failure == .verifyFailed && code != .verifyFailed {
                 result.failure = code
             }
@@ -283,6 +287,8 @@ public final class Session {
             let value = try evaluate(statement, in: &ws)
             let elapsed = clock.now - start
             workspace = ws
+            // Running live sessions check the rules as they are now.
+            alertInbox.publish(workspace.alerts)
             if !isDot, !isPresentational(value) { workspace.last = value }
             if case .assignment = statement {} else { emit(value) }
             let digest = isDot || resultIsVolatile ? nil : Session.digest(of: value)

@@ -17,7 +17,8 @@ final class WatchlistObject: WorkspaceObject {
 
 /// `watchlist NAME = SYM, SYM, ...` and `quotes NAME`: per instrument the last trade, the change
 /// over the data, bid/ask and spread at the end, traded volume and a sparkline of the last
-/// price. Static over loaded datasets (a live session refreshes it in `watch` mode: issue 7).
+/// price. Static over loaded datasets; members that are instruments of a live market (its name
+/// or a symbol) are read from the workspace's live session at the time of the command.
 /// The table function `quotes(DATA)` and the mnemonic `SYMBOL QUOTES` are different syntax
 /// (a call, and a dataset name first) and keep working.
 enum WatchlistCommands {
@@ -26,7 +27,8 @@ enum WatchlistCommands {
                     summary: "names a list of instruments (dataset names or symbols) for 'quotes NAME'; without a list, shows it",
                     parameters: [Parameter("name", .positional, .name, "the watchlist's name, then = SYM, SYM, ... (without a list: show it)")],
                     examples: ["watchlist crypto = btc, BTCUSDT", "watchlist crypto = btc\nquotes crypto"],
-                    details: "Members are dataset names, or the instrument symbols of loaded datasets (any case). The list is a "
+                    details: "Members are dataset names, the instrument symbols of loaded datasets (any case), or live instruments "
+                        + "(a market's name or one of its symbols, read from the live session). The list is a "
                         + "workspace value, saved with the session like any other statement.",
                     acceptsExtraOptions: true,
                     handler: { ctx in try define(&ctx) }),
@@ -34,7 +36,8 @@ enum WatchlistCommands {
                     summary: "shows a watchlist: last, change, bid/ask, spread, volume and a sparkline per instrument",
                     parameters: [Parameter("name", .positional, .value, required: true, "a watchlist (or a dataset)")],
                     examples: ["watchlist crypto = btc\nquotes crypto", "quotes btc"],
-                    details: "The table function quotes(DATA) (top of book through time) and the mnemonic 'SYMBOL QUOTES' are unaffected.",
+                    details: "Live instruments show the live session's trades so far, its top of book and simulated time. "
+                        + "The table function quotes(DATA) (top of book through time) and the mnemonic 'SYMBOL QUOTES' are unaffected.",
                     handler: { ctx in try show(&ctx) }),
     ]
 
@@ -66,7 +69,10 @@ enum WatchlistCommands {
             case .literal(.string(let s), _): w = s
             default: w = ctx.session.currentSource?.slice(e.range) ?? ""
             }
-            _ = try resolve(w, range: e.range, ws: ctx.workspace)
+            // A loaded dataset, or an instrument of a live market (read from its session).
+            if AlertCommands.liveInstrument(w, ctx.workspace) == nil || (try? resolve(w, range: e.range, ws: ctx.workspace)) != nil {
+                _ = try resolve(w, range: e.range, ws: ctx.workspace)
+            }
             if !members.contains(w) { members.append(w) }
         }
         let object = WatchlistObject(name: name, members: members)
@@ -87,13 +93,26 @@ enum WatchlistCommands {
     static func show(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         let e = ctx.exprs("name")[0]
         var members: [(String, DatasetObject)] = []
+        /// Members read from the live session (index in the table, name).
+        var liveMembers: [(Int, String)] = []
+        func add(_ m: String, _ r: SourceRange) throws(WorkbenchError) {
+            if case .object(let o)? = ctx.workspace[m], o.as(DatasetObject.self) != nil {
+                members.append((m, try resolve(m, range: r, ws: ctx.workspace)))
+            } else if AlertCommands.liveInstrument(m, ctx.workspace) != nil, (try? resolve(m, range: r, ws: ctx.workspace)) == nil {
+                liveMembers.append((members.count + liveMembers.count, m))
+            } else {
+                members.append((m, try resolve(m, range: r, ws: ctx.workspace)))
+            }
+        }
         if case .name(let n, let r) = e, ctx.workspace[n] == nil {
-            members = [(n, try resolve(n, range: r, ws: ctx.workspace))]
+            try add(n, r)
         } else {
             let v = try ctx.session.evaluate(e, in: &ctx.workspace)
             guard case .object(let o) = v else { throw .at(e.range, "quotes shows a watchlist, got \(v.kindName)", notes: ["for the top of book through time: quotes(DATA)"]) }
             if let w = o.as(WatchlistObject.self) {
-                for m in w.members { members.append((m, try resolve(m, range: e.range, ws: ctx.workspace))) }
+                for m in w.members { try add(m, e.range) }
+            } else if let m = o.as(MarketObject.self) {
+                try add(m.name, e.range)
             } else if let d = o.as(DatasetObject.self) {
                 members = [(d.name, d)]
             } else {
@@ -137,9 +156,19 @@ enum WatchlistCommands {
             spark.append(sparkline(series, width: 20))
             asOf.append(times.last ?? Column.null)
         }
+        var names = members.map(\.0)
+        for (k, m) in liveMembers {
+            let row = try liveRow(m, range: e.range, ctx: ctx)
+            zone = row.zone
+            symbol.insert(row.symbol, at: k); names.insert(m, at: k)
+            last.insert(row.last, at: k); change.insert(row.last - row.first, at: k)
+            changePct.insert(row.first != 0 ? (row.last - row.first) / row.first * 100 : .nan, at: k)
+            bid.insert(row.bid, at: k); ask.insert(row.ask, at: k); spread.insert(row.ask - row.bid, at: k)
+            volume.insert(row.volume, at: k); spark.insert(sparkline(row.series, width: 20), at: k); asOf.insert(row.time, at: k)
+        }
         return .table(Table([
             Column("symbol", .text(symbol)),
-            Column("name", .text(members.map(\.0))),
+            Column("name", .text(names)),
             Column("last", .real(last)),
             Column("change", .real(change)),
             Column("change_pct", .real(changePct)),
@@ -150,6 +179,31 @@ enum WatchlistCommands {
             Column("trend", .text(spark)),
             Column("as_of", .timestamp(asOf, zone: zone)),
         ]))
+    }
+
+    /// A live instrument's row, from the workspace's live session on its market: trades of the
+    /// session so far (last, first, volume, the sparkline), the bot's view of the top of book,
+    /// and the session's simulated time. Marks the result volatile while the session runs.
+    static func liveRow(_ member: String, range: SourceRange, ctx: CommandContext) throws(WorkbenchError)
+        -> (symbol: String, first: Double, last: Double, bid: Double, ask: Double, volume: Double, series: [Double], time: Int64, zone: String)
+    {
+        guard let (_, instrument) = AlertCommands.liveInstrument(member, ctx.workspace) else { throw .at(range, "'\(member)' is not a live instrument") }
+        guard let s = LiveCommands.current(ctx.workspace), let leg = s.legs.first(where: { $0.instrument.symbol == instrument.symbol }) else {
+            throw .at(range, "no live session on \(member)", notes: ["start one: live STRATEGY on MARKET"])
+        }
+        LiveCommands.markVolatileIfRunning(s, ctx)
+        let tick = instrument.tickSize.doubleValue, lot = instrument.lotSize.doubleValue
+        return s.lock.withLock {
+            let v = leg.venue
+            let trades = v.recentTrades(Int.max)
+            let series = trades.map { Double(v.base + Ticks($0.price)) * tick }
+            let book = v.book
+            let bid = book.bestBid == Ticks.min ? Double.nan : Double(book.bestBid) * tick
+            let ask = book.bestAsk == Ticks.max ? Double.nan : Double(book.bestAsk) * tick
+            let zone = instrument.timeZone.isEmpty ? "UTC" : instrument.timeZone
+            return (instrument.symbol, series.first ?? .nan, series.last ?? .nan, bid, ask,
+                    trades.reduce(0) { $0 + Double($1.quantity) } * lot, series, v.now, zone)
+        }
     }
 
     /// The series in `width` equal slices by position, each slice's last value drawn as one of

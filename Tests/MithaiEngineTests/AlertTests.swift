@@ -83,4 +83,29 @@ import Testing
         #expect(main.history == fired)
         #expect(!main.isArmed("o"))
     }
+
+    /// A live session's copy takes the user's later changes: untouched rules keep the copy's
+    /// state, redefined ones (even with the same text) re-arm, removed ones stop firing.
+    @Test func syncKeepsStateOfUntouchedRulesAndRearmsRedefinedOnes() {
+        let s: Int64 = 1_000_000_000
+        var user = AlertBook()
+        user.define(AlertRule(name: "e", text: "", condition: AlertTests.above))
+        user.define(AlertRule(name: "o", text: "", condition: AlertTests.above, repeatMode: .once))
+        var copy = user
+        #expect(AlertTests.run(&copy, [101]).count == 2)
+        // Nothing changed: sync is a no-op; e stays true (no edge), o stays spent.
+        copy.sync(rules: user)
+        #expect(copy.evaluate(AlertSnapshot(time: 2 * s, values: ["mid(btc)": 102])).isEmpty)
+        // o redefined with the same text re-arms; e is left alone; a new rule n fires.
+        user.define(AlertRule(name: "o", text: "", condition: AlertTests.above, repeatMode: .once))
+        user.define(AlertRule(name: "n", text: "", condition: AlertTests.above))
+        copy.sync(rules: user)
+        #expect(copy.evaluate(AlertSnapshot(time: 3 * s, values: ["mid(btc)": 103])).map(\.name) == ["o", "n"])
+        // Removed: e no longer fires on its next edge.
+        user.remove("e")
+        copy.sync(rules: user)
+        _ = copy.evaluate(AlertSnapshot(time: 4 * s, values: ["mid(btc)": 99]))
+        #expect(copy.evaluate(AlertSnapshot(time: 5 * s, values: ["mid(btc)": 101])).map(\.name) == ["n"])
+        #expect(copy.rules.map(\.name) == ["o", "n"] && copy.revision == user.revision)
+    }
 }

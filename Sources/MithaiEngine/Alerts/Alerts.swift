@@ -145,30 +145,58 @@ public struct AlertBook: Sendable, Equatable {
         var wasTrue = false
         var lastFired: Int64?
         var spent = false
+        /// The book's `revision` when the rule was (re)defined: tells a copy whether to keep
+        /// its state (`sync`).
+        var defined = 0
     }
 
     public private(set) var rules: [AlertRule] = []
     private var states: [State] = []
     /// Every firing, oldest first.
     public private(set) var history: [AlertFiring] = []
+    /// Bumped by every `define` and `remove`: a copy with the same revision has the same rules.
+    public private(set) var revision = 0
 
     public init() {}
 
     /// Adds a rule, replacing (and re-arming) one of the same name in place.
     public mutating func define(_ rule: AlertRule) {
+        revision += 1
+        var fresh = State()
+        fresh.defined = revision
         if let i = rules.firstIndex(where: { $0.name == rule.name }) {
             rules[i] = rule
-            states[i] = State()
+            states[i] = fresh
         } else {
             rules.append(rule)
-            states.append(State())
+            states.append(fresh)
         }
+    }
+
+    /// Takes the rules of `other` (the user's book after `alert` / `alert NAME off`) into this
+    /// copy (a live session's, which has its own firing state): rules defined in the same
+    /// revision keep this copy's state; new or redefined rules start armed; removed rules go.
+    /// History is left as it is.
+    public mutating func sync(rules other: AlertBook) {
+        guard other.revision != revision else { return }
+        var newStates: [State] = []
+        for (r, s) in zip(other.rules, other.states) {
+            if let i = rules.firstIndex(where: { $0.name == r.name }), states[i].defined == s.defined {
+                newStates.append(states[i])
+            } else {
+                newStates.append(s)
+            }
+        }
+        rules = other.rules
+        states = newStates
+        revision = other.revision
     }
 
     /// Removes a rule; returns whether there was one. Its history stays.
     @discardableResult
     public mutating func remove(_ name: String) -> Bool {
         guard let i = rules.firstIndex(where: { $0.name == name }) else { return false }
+        revision += 1
         rules.remove(at: i)
         states.remove(at: i)
         return true
