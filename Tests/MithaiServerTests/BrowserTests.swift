@@ -245,7 +245,8 @@ struct BrowserTests {
         let status = try await onThread { try HTTP.send("GET", "/api/hft/status", port: port) }
         check(try status.json()["state"]?.string == "stopped", "the API does not report the stop", try status.json())
         // The live session became a stored run, as `stop` in the shell makes it.
-        check(try status.json()["mode"]?.string == "live" && try status.json()["runs"]?.array?.first?.string == "r2", "the live session was not stored as r2", try status.json())
+        let after = try status.json()
+        check(after["mode"]?.string == "live" && after["runs"]?.array?.first?.string == "r2", "the live session was not stored as r2", after)
 
         // A tablet: the trading screen reflows without horizontal scrolling.
         try await cdp.viewport(1024, 768)

@@ -92,9 +92,14 @@ public final class SessionLiveControl: LiveControl {
 
     public func start(_ request: LiveStartRequest) throws(LiveRequestError) -> LiveStatus {
         guard request.market != nil else {
-            if request.dataset != nil { stopLive(); _ = state.withLock { $0.replayActive = true } }
-            let st = try replay.start(request)
-            return st
+            guard request.dataset != nil else {
+                throw LiveRequestError(field: "dataset", "dataset or market is required: a loaded dataset to replay, or a live market (a market of the session or a preset such as binance:BTCUSDT)")
+            }
+            // Checked and started first: a bad request leaves the live session running.
+            _ = try replay.start(request)
+            state.withLock { $0.replayActive = true }
+            stopLive()
+            return replay.status()
         }
         if request.dataset != nil {
             throw LiveRequestError(field: "dataset", "pass a market or a dataset, not both (to run live on a dataset: market NAME = replay DATA in the shell, then market=NAME)")
@@ -103,12 +108,13 @@ public final class SessionLiveControl: LiveControl {
         guard speed.isFinite, speed > 0, speed <= 1_000_000 else {
             throw LiveRequestError(field: "speed", "speed is a multiple of real time in (0, 1000000], e.g. 10")
         }
+        // The request is checked (names, options) before anything is stopped.
+        let statements = try access.exclusive { session throws(LiveRequestError) in try Self.statements(for: request, speed: speed, session: session) }
         _ = replay.stop()
         // A running live session is stopped first (it becomes a run), outside the session lock
         // so a shell statement waiting on it (`wait`) can finish.
         stopLive()
         try access.exclusive { session throws(LiveRequestError) in
-            let statements = try Self.statements(for: request, speed: speed, session: session)
             do throws(Session.OnBehalfError) { _ = try session.executeOnBehalf(statements.texts) } catch {
                 let text = statements.texts[error.index]
                 var field = statements.field(of: text)
