@@ -248,7 +248,9 @@ public final class SessionLiveControl: LiveControl {
         }
         if let result {
             let st = RunStatistics(result, options: .init(binLength: Time.minute))
-            f.perf = Perf(winRate: ServeQueries.finite(st.trades.winRate), sharpe: ServeQueries.finite(st.returns.sharpe),
+            // Sharpe over 1-minute bins once there are 30 of them (fewer give absurd annualised figures).
+            let enough = result.endTime - result.startTime >= 30 * Time.minute
+            f.perf = Perf(winRate: ServeQueries.finite(st.trades.winRate), sharpe: enough ? ServeQueries.finite(st.returns.sharpe) : nil,
                           maxDrawdown: ServeQueries.finite(st.drawdown.maxValue), roundTrips: st.trades.roundTrips, makerFills: st.trades.makerFills)
             f.lastStats = clock.now
         }
