@@ -57,11 +57,13 @@ struct ServeAPITests {
     func startBot(speed: Int = 40) async throws {
         let r = try await served.post("/api/hft/start", json: #"{"strategy": "mm", "dataset": "btc", "speed": \#(speed)}"#)
         #expect(r.status == 200, "\(r.text)")
-        let running = try await waitUntil(seconds: 60) {
+        // Generous: the backtest behind the replay is computed first, on a machine that may be loaded.
+        let last = MessageBox()
+        let running = try await waitUntil(seconds: 180) {
             let s = try await served.get("/api/hft/status").json()
-            return s["state"]?.string == "running" && (s["fills"]?.number ?? 0) > 0
+            return last.add(s) { _ in s["state"]?.string == "running" && (s["fills"]?.number ?? 0) > 0 }
         }
-        #expect(running, "the bot did not start trading")
+        #expect(running, "the bot did not start trading: \(last.all.last ?? .null)")
     }
 
     @Test("every endpoint of docs/openapi.yaml answers with its documented schema")
