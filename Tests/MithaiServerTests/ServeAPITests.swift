@@ -133,7 +133,7 @@ struct ServeAPITests {
             ("POST", "/api/hft/start", #"{"strategy": "mm", "market": "nowhere"}"#, 404, "market"),
             ("POST", "/api/hft/start", #"{"strategy": "mm", "market": "nse:RELIANCE", "dataset": "btc"}"#, 400, "dataset"),
             ("POST", "/api/hft/start", #"{"strategy": "mm", "market": "nse:RELIANCE", "options": {"bin": "1m"}}"#, 400, "options.bin"),
-            ("POST", "/api/hft/start", #"{"strategy": "mm", "market": "nse:RELIANCE", "options": {"latency": "soon"}}"#, 400, "options.latency"),
+            ("POST", "/api/hft/start", #"{"strategy": "mm", "market": "binance:BTCUSDT", "options": {"latency": "soon"}}"#, 400, "options.latency"),
             // mm trades 0.001 BTC: not a multiple of RELIANCE's lot of 1 share.
             ("POST", "/api/hft/start", #"{"strategy": "mm", "market": "nse:RELIANCE"}"#, 400, "strategy"),
             ("POST", "/api/hft/start", #"{"strategy": "mm", "dataset": "btc", "speed": -1}"#, 400, "speed"),

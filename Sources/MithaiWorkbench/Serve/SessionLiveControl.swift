@@ -400,9 +400,12 @@ public final class SessionLiveControl: LiveControl {
         // The market.
         let marketText = request.market ?? ""
         var marketName = marketText
-        if case .object(let o)? = ws[marketText], o.as(MarketObject.self) != nil {
+        var lots: [ExactDecimal] = []
+        if case .object(let o)? = ws[marketText], let m = o.as(MarketObject.self) {
+            lots = m.replay.map { [$0.instrument.lotSize] } ?? m.legs.map(\.instrument.lotSize)
             if options["seed"] != nil { throw LiveRequestError(field: "options.seed", "seed is the seed of a preset's market; '\(marketText)' is defined with its own") }
         } else if let preset = InstrumentPresets.named(marketText) {
+            lots = [preset.instrument.lotSize]
             let stem = preset.instrument.symbol.lowercased().filter { $0.isLetter || $0.isNumber }
             var name = stem.first?.isLetter == true ? stem : "m\(stem)"
             var k = 1
@@ -419,9 +422,17 @@ public final class SessionLiveControl: LiveControl {
         }
         // The strategy.
         var strategyName = request.strategy
-        if case .object(let so)? = ws[request.strategy], so.as(StrategyObject.self) != nil {
+        if case .object(let so)? = ws[request.strategy], let defined = so.as(StrategyObject.self) {
             if let p = request.params, !p.isEmpty {
                 throw LiveRequestError(field: "params", "params configure a strategy kind; '\(request.strategy)' is a defined strategy with its own parameters")
+            }
+            // Checked against the market's lot now, so a strategy that cannot trade it does not
+            // stop the running bot first.
+            for lot in lots {
+                do {
+                    if defined.strategyKind.name == "grid" { _ = try BacktestCommands.gridParameters(defined, lot: lot, range: SourceRange(0, 0)) }
+                    else { _ = try BacktestCommands.marketMakingModel(defined, lot: lot, range: SourceRange(0, 0)) }
+                } catch { throw LiveRequestError(field: "strategy", BacktestReplayControl.message(error)) }
             }
         } else if Strategies.kind(request.strategy) != nil {
             var name = "bot"
