@@ -48,7 +48,13 @@ final class API: Sendable {
         // The bot.
         router.get("/api/hft/status") { [self] _, _ in Self.json(live.status()) }
         router.post("/api/hft/start") { [self] request, _ in try await start(request) }
-        router.post("/api/hft/stop") { [self] _, _ in Self.json(live.stop()) }
+        router.post("/api/hft/stop") { [self] _, _ in
+            // Stopping a live session waits for its runner and stores its run under the session's
+            // lock: off the event loops, in order with the other requests.
+            let live = self.live
+            let status: LiveStatus = await withCheckedContinuation { c in queue.async { c.resume(returning: live.stop()) } }
+            return Self.json(status)
+        }
         router.get("/api/hft/trades") { [self] request, _ in
             let q = request.uri.queryParameters
             let limit = try Self.integer(q["limit"], field: "limit", range: 1...1000, default: 100)

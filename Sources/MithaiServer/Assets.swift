@@ -204,7 +204,7 @@ enum Assets {
         open();
       }
 
-      let lastState = null;
+      let lastState = null, lastRun = null;
       function header(s) {
         M.state = s.state;
         const pill = $('bot-state');
@@ -213,8 +213,10 @@ enum Assets {
         if (s.symbol) { set('ticker', s.symbol + (s.venue ? ' · ' + s.venue.toUpperCase() : '') + (s.speed ? ' · ' + s.speed + '×' : '')); priceDigits = digitsOf(s.tick_size); qtyDigits = Math.min(6, Math.max(3, digitsOf(s.lot_size))); }
         if (s.time) set('sim-clock', clock(s.time));
         if (s.message && (s.state === 'failed')) { const b = $('banner'); b.textContent = s.message; b.hidden = false; }
-        if (s.state !== lastState && s.state === 'preparing' && window.onBotRestart) window.onBotRestart();
-        lastState = s.state;
+        // A new run (a replay preparing, or another live session, also one started in the shell) clears the charts.
+        const runKey = s.mode === 'live' ? 'live:' + s.session : 'replay';
+        if (((s.state !== lastState && s.state === 'preparing') || (lastRun !== null && runKey !== lastRun)) && window.onBotRestart) window.onBotRestart();
+        lastState = s.state; lastRun = runKey;
       }
 
       // ---------------------------------------------------------------- market summary
@@ -228,7 +230,7 @@ enum Assets {
         }
         window.onBotRestart = () => { pts.length = 0; redraw(mid); };
         function tiles(s) {
-          set('t-symbol', s.symbol || '—'); set('t-venue', s.venue ? s.venue + ' · ' + (s.dataset || '') : '');
+          set('t-symbol', s.symbol || '—'); set('t-venue', s.venue ? s.venue + ' · ' + (s.market || s.dataset || '') : '');
           set('t-pnl', signed(s.pnl_net, 2), cls(s.pnl_net)); set('t-pos', qty(s.position)); set('t-fills', num(s.fills, 0));
           set('t-vol', num(s.volatility_bps, 2));
         }
@@ -320,7 +322,7 @@ enum Assets {
         function metrics(s) {
           set('m-state', s.state.toUpperCase(), s.state === 'running' ? 'up' : s.state === 'failed' || s.state === 'stopped' ? 'down' : '');
           if (s.state === 'failed' && s.message) message(s.message, true);
-          set('m-strategy', s.strategy ? s.strategy_kind + ' ' + s.strategy + ' on ' + s.dataset : '—');
+          set('m-strategy', s.strategy ? s.strategy_kind + ' ' + s.strategy + ' on ' + (s.market || s.dataset) + (s.mode === 'live' ? ' · ' + s.session : '') : '—');
           set('m-position', qty(s.position), cls(s.position));
           set('m-net', signed(s.pnl_net, 2), cls(s.pnl_net)); set('m-gross', signed(s.pnl_gross, 2), cls(s.pnl_gross)); set('m-fees', num(s.fees, 2));
           set('m-fills', num(s.fills, 0) + (s.fills ? ' (' + num(s.maker_fills, 0) + ' M)' : '')); set('m-rt', num(s.round_trips, 0));
@@ -329,7 +331,7 @@ enum Assets {
           const lat = (l) => l ? dur(l.p50) + ' ' + dur(l.p99) + ' ' + dur(l.p999) : '—';
           set('m-t2o', lat(s.tick_to_order)); set('m-rtt', lat(s.order_round_trip));
           $('progress-bar').style.width = (100 * (s.progress || 0)).toFixed(1) + '%';
-          const active = s.state === 'running' || s.state === 'preparing';
+          const active = s.state === 'running' || s.state === 'preparing' || s.state === 'paused';
           $('btn-stop').disabled = !active;
         }
 
@@ -338,18 +340,25 @@ enum Assets {
           const sel = $('f-strategy');
           sel.innerHTML = s.strategies.map((x) => `<option value="${esc(x.name)}">${esc(x.name)} (${esc(x.kind)})</option>`).join('') +
             s.strategy_kinds.map((k) => `<option value="${esc(k)}">${esc(k)} (defaults)</option>`).join('');
-          $('f-dataset').innerHTML = s.datasets.map((d) => `<option value="${esc(d.name)}">${esc(d.name)} · ${esc(d.symbol)}</option>`).join('');
+          // Live markets first (the bot trades a live session), then presets (a new zi market), then datasets (a replayed backtest).
+          const opt = (v, t) => `<option value="${esc(v)}">${esc(t)}</option>`;
+          $('f-dataset').innerHTML =
+            (s.markets.length ? '<optgroup label="LIVE MARKETS">' + s.markets.map((m) => opt('market:' + m.name, m.name + ' · ' + m.model + ' ' + m.symbols.join(','))).join('') + '</optgroup>' : '') +
+            '<optgroup label="NEW ZI MARKET">' + s.presets.map((p) => opt('market:' + p, p + ' (zi)')).join('') + '</optgroup>' +
+            (s.datasets.length ? '<optgroup label="REPLAY DATASET">' + s.datasets.map((d) => opt('dataset:' + d.name, d.name + ' · ' + d.symbol + ' (replay)')).join('') + '</optgroup>' : '');
         }
         function message(text, err) { const m = $('form-msg'); m.textContent = text; m.className = err ? 'msg err' : 'msg'; }
         $('btn-start').addEventListener('click', async () => {
-          const body = { strategy: $('f-strategy').value, dataset: $('f-dataset').value, speed: Number($('f-speed').value), options: {} };
+          const src = $('f-dataset').value, colon = src.indexOf(':');
+          const body = { strategy: $('f-strategy').value, speed: Number($('f-speed').value), options: {} };
+          body[src.slice(0, colon)] = src.slice(colon + 1);
           const lat = $('f-latency').value.trim(); if (lat) body.options.latency = lat;
           message('starting…');
-          try { const s = await api('/api/hft/start', { method: 'POST', body: JSON.stringify(body) }); clear(); header(s); metrics(s); message('started ' + s.strategy + ' on ' + s.dataset); }
+          try { const s = await api('/api/hft/start', { method: 'POST', body: JSON.stringify(body) }); clear(); header(s); metrics(s); message('started ' + s.strategy + ' on ' + (s.market || s.dataset) + (s.session ? ' (' + s.session + ')' : '')); loadChoices().catch(() => {}); }
           catch (e) { message(e.message, true); M.errors.push(e.message); }
         });
         $('btn-stop').addEventListener('click', async () => {
-          try { const s = await api('/api/hft/stop', { method: 'POST', body: '{}' }); header(s); metrics(s); message('stopped'); }
+          try { const s = await api('/api/hft/stop', { method: 'POST', body: '{}' }); header(s); metrics(s); message(s.runs && s.runs.length ? 'stopped: stored as run ' + s.runs.join(', ') : 'stopped'); }
           catch (e) { message(e.message, true); }
         });
         loadChoices().catch((e) => message(e.message, true));

@@ -86,7 +86,7 @@ enum Pages {
           <h2>BOT</h2>
           <form id="bot-form" autocomplete="off">
             <label>STRATEGY<select id="f-strategy"></select></label>
-            <label>DATASET<select id="f-dataset"></select></label>
+            <label>MARKET<select id="f-dataset" title="a live market, a preset (a new zi market), or a dataset to replay"></select></label>
             <label>SPEED ×<input id="f-speed" type="number" min="1" max="100000" step="1" value="5"></label>
             <label>LATENCY<input id="f-latency" type="text" value="10ms"></label>
             <div class="buttons">

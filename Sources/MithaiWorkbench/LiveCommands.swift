@@ -295,6 +295,7 @@ public enum LiveCommands {
                                   paused: paused, alerts: ctx.workspace.alerts, alertInbox: ctx.session.alertInbox)
         ctx.workspace.define(s.name, .object(ObjectRef(s)))
         s.start()
+        ctx.session.live.attach(s)
         // Wall-clock dependent from here on: not digested.
         return .message("\(s.name): \(strategy.name) on \(market.name) " + (paused ? "paused" : "running") +
                         " at \(speed.map { "\(Format.real($0))x" } ?? "max speed")" + (duration.map { " for \(Format.duration($0))" } ?? ""))

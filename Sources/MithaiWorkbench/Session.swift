@@ -118,8 +118,8 @@ public final class Session {
     /// The lock every statement holds while it runs; other threads (the `serve` server) take it
     /// with `access.exclusive` before they read the workspace, so they never see it mid-change.
     public let access: SessionAccess
-    /// The bot that `serve` exposes (`/api/hft/...`): a backtest replayed against the clock until
-    /// a live session backs the same protocol.
+    /// The bot that `serve` exposes (`/api/hft/...`): the session's live session (`live ...`,
+    /// from the shell or the API), or a backtest replayed against the clock (`dataset=`).
     public var live: any LiveControl
     /// The HTTP server behind `serve` (set by the executable; nil where none is linked).
     public var server: (any SessionServer)?
@@ -149,7 +149,7 @@ public final class Session {
         self.registry = registry
         let access = SessionAccess()
         self.access = access
-        self.live = BacktestReplayControl(access: access)
+        self.live = SessionLiveControl(access: access)
         access.attach(self)
     }
 
@@ -328,6 +328,54 @@ public final class Session {
             }
             return code
         }
+    }
+
+    /// Runs statements for another thread (the `serve` API) as if they had been typed, as one
+    /// unit: against one copy of the workspace, committed only if all succeed (else the error of
+    /// the first that failed, with its index). They are journaled and kept for `.save` (without
+    /// a digest: a request's clock started them); nothing is printed but one notice line each on
+    /// stderr (`serve: TEXT`). The caller holds `access` (`access.exclusive`).
+    public func executeOnBehalf(_ texts: [String]) throws(OnBehalfError) -> Value {
+        var ws = workspace
+        var values: [Value] = []
+        let previousSource = currentSource
+        defer { currentSource = previousSource; resultIsVolatile = false }
+        for (index, text) in texts.enumerated() {
+            let source = Source(text, name: "<serve>")
+            let parsed = Parser.parse(source)
+            do throws(WorkbenchError) {
+                if let d = parsed.diagnostics.first { throw WorkbenchError.diagnostic(d) }
+                guard parsed.statements.count == 1 else { throw WorkbenchError.failed("expected one statement: \(text)") }
+                currentSource = source
+                values.append(try evaluate(parsed.statements[0], in: &ws))
+            } catch {
+                if let journal {
+                    withJournal {
+                        let id = try journal.begin(text: text)
+                        try journal.finish(id: id, durationNanos: 0, outcome: .error, error: "\(error)")
+                    }
+                }
+                throw OnBehalfError(index: index, error: error)
+            }
+        }
+        workspace = ws
+        for (text, value) in zip(texts, values) {
+            records.append(Record(text: text, ok: true, isDotCommand: false, summary: value.summary, digest: nil))
+            if let journal {
+                withJournal {
+                    let id = try journal.begin(text: text)
+                    try journal.finish(id: id, durationNanos: 0, outcome: .ok, summary: value.summary, digest: nil)
+                }
+            }
+            print("serve: \(text)\n", to: .err)
+        }
+        return values.last ?? .none
+    }
+
+    /// Which statement of `executeOnBehalf` failed, and why.
+    public struct OnBehalfError: Error {
+        public var index: Int
+        public var error: WorkbenchError
     }
 
     private func isPresentational(_ v: Value) -> Bool {

@@ -156,6 +156,7 @@ struct BrowserTests {
         load "\(Paths.spotData)" as btc
         strategy mm = grid half_spread=5 step=2 levels=5 qty=0.001 max_position=0.01
         backtest mm on btc bin=1m
+        market sim = zi preset=binance:BTCUSDT seed=5
         """.write(to: folder.appendingPathComponent("init.mithai"), atomically: true, encoding: .utf8)
         let server = try Child(binary.path, ["serve", "port=0", "--init", "init.mithai", "--no-journal"], folder: folder,
                                environment: ["MITHAI_HOME": folder.path])
@@ -193,15 +194,15 @@ struct BrowserTests {
         try await cdp.send("Page.enable")
         try await cdp.viewport(1600, 900)
 
-        // The trading screen: start the bot from the page.
+        // The trading screen: start the bot from the page, on the live market `sim` (a real live session).
         try await cdp.navigate(base + "/hft")
         var f = try await cdp.wait(facts, seconds: 20) { count($0, "strategies") > 0 }
         check(count(f, "strategies") > 0, "/hft lists no strategies", f)
         _ = try await cdp.evaluate("""
-            document.getElementById('f-strategy').value = 'mm'; document.getElementById('f-dataset').value = 'btc';
-            document.getElementById('f-speed').value = '4'; document.getElementById('btn-start').click(); true
+            document.getElementById('f-strategy').value = 'mm'; document.getElementById('f-dataset').value = 'market:sim';
+            document.getElementById('f-speed').value = '20'; document.getElementById('btn-start').click(); true
             """)
-        f = try await cdp.wait(facts, seconds: 90) { f in
+        f = try await cdp.wait(facts, seconds: 180) { f in
             f["state"]?.string == "running" && count(f, "fillRows") >= 8 && count(f, "ladderRows") >= 20 && count(f, "priceMid") >= 30 && count(f, "pnlPoints") >= 30
         }
         check(f["state"]?.string == "running", "/hft: the bot did not run after START", f)
@@ -243,6 +244,9 @@ struct BrowserTests {
         let port = Int(base.split(separator: ":").last ?? "") ?? 0
         let status = try await onThread { try HTTP.send("GET", "/api/hft/status", port: port) }
         check(try status.json()["state"]?.string == "stopped", "the API does not report the stop", try status.json())
+        // The live session became a stored run, as `stop` in the shell makes it.
+        let after = try status.json()
+        check(after["mode"]?.string == "live" && after["runs"]?.array?.first?.string == "r2", "the live session was not stored as r2", after)
 
         // A tablet: the trading screen reflows without horizontal scrolling.
         try await cdp.viewport(1024, 768)

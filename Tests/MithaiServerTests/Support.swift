@@ -134,7 +134,7 @@ enum HTTP {
         guard ok == 0 else { throw TestFailure("cannot connect to port \(port)") }
         var h = headers
         if h["Host"] == nil { h["Host"] = "127.0.0.1:\(port)" }
-        h["Connection"] = "close"
+        if h["Connection"] == nil { h["Connection"] = "close" }
         if let body { h["Content-Length"] = String(body.count) }
         var request = "\(method) \(path) HTTP/1.1\r\n"
         for (k, v) in h.sorted(by: { $0.key < $1.key }) { request += "\(k): \(v)\r\n" }

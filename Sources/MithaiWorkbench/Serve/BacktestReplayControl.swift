@@ -33,9 +33,13 @@ public final class BacktestReplayControl: LiveControl {
 
     private let access: SessionAccess
     private let state = Mutex(State())
-    private let broadcaster = LiveBroadcaster()
+    private let broadcaster: LiveBroadcaster
 
-    public init(access: SessionAccess) { self.access = access }
+    /// `broadcaster`: where frames go (shared with the session's `SessionLiveControl`).
+    public init(access: SessionAccess, broadcaster: LiveBroadcaster = LiveBroadcaster()) {
+        self.access = access
+        self.broadcaster = broadcaster
+    }
 
     // MARK: - LiveControl
 

@@ -4,11 +4,11 @@ import Synchronization
 /// The "bot" a browser or a program drives through `serve`: its state, start and stop, recent
 /// fills, the book it trades on, and a stream of updates.
 ///
-/// The server (MithaiServer) knows only this protocol. Today it is backed by
-/// `BacktestReplayControl`: `start` runs a backtest of a workspace strategy on a workspace dataset
-/// in the background and replays its result paced against the wall clock, so prices, fills and
-/// P&L move as they would in a live session. A live session (a simulated venue) backs the same
-/// protocol with the same messages.
+/// The server (MithaiServer) knows only this protocol. A session's control is
+/// `SessionLiveControl`: it follows the session's live session (`live STRAT on MARKET`, started
+/// from the shell or by `start` with a market) and, for `start` with a dataset, a
+/// `BacktestReplayControl` (a backtest replayed paced against the wall clock), with the same
+/// messages either way.
 ///
 /// Every method may be called from any thread; implementations serialise their own state and
 /// take `Session.exclusive` before they read or change the workspace.
@@ -30,6 +30,12 @@ public protocol LiveControl: AnyObject, Sendable {
     /// The last `limit` price and P&L frames of the current run, oldest first (so a page
     /// opened mid-run draws its charts at once).
     func history(limit: Int) -> LiveHistory
+    /// A live session started in the session (by `live`): the control follows it from now on.
+    func attach(_ session: LiveSessionObject)
+}
+
+extension LiveControl {
+    public func attach(_ session: LiveSessionObject) {}
 }
 
 /// Recent frames of the bot, oldest first.
@@ -59,11 +65,13 @@ public struct LiveStartRequest: Sendable, Codable, Equatable {
     public var strategy: String
     /// A dataset of the workspace to replay.
     public var dataset: String?
-    /// A live market (served by live sessions; the replay bot answers 422).
+    /// A live market: a `market` of the workspace, or an instrument preset (`nse:RELIANCE`,
+    /// `binance:BTCUSDT`, ...) for which a zero-intelligence market is defined.
     public var market: String?
     /// Strategy parameters (only with a strategy kind): `{"half_spread": "20", "levels": "5"}`.
     public var params: [String: String]?
-    /// Backtest options: latency, queue, fill, maker, taker, from, to, bin, seed.
+    /// Backtest options: latency, queue, fill, maker, taker, from, to, bin, seed; with a market,
+    /// `live`'s: latency, queue, fill, maker, taker, for, and seed (of a preset's market).
     public var options: [String: String]?
     /// Replay speed as a multiple of real time (default 1: as fast as the data happened).
     public var speed: Double?
@@ -96,6 +104,11 @@ public struct LiveStatus: Sendable, Codable, Equatable {
     public var strategy: String?
     public var strategyKind: String?
     public var dataset: String?
+    /// The live market and session (mode live).
+    public var market: String?
+    public var session: String?
+    /// The stored runs the live session became when it stopped (`r3`, ...).
+    public var runs: [String]?
     public var symbol: String?
     public var venue: String?
     public var currency: String?

@@ -62,6 +62,17 @@ public enum ServeQueries {
         public var strategies: [StrategyInfo]
         public var strategyKinds: [String]
         public var runs: [RunInfo]
+        /// Live markets of the workspace (`market NAME = ...`) and the instrument presets a
+        /// start request may name as its market (a zero-intelligence market is defined for it).
+        public var markets: [MarketInfo]
+        public var presets: [String]
+    }
+
+    public struct MarketInfo: Sendable, Codable, Equatable {
+        public var name: String
+        /// zi, hawkes or replay.
+        public var model: String
+        public var symbols: [String]
     }
 
     public static func summary(_ session: Session) -> Summary {
@@ -71,8 +82,12 @@ public enum ServeQueries {
             return StrategyInfo(name: s.name, kind: s.strategyKind.name,
                                 params: Dictionary(uniqueKeysWithValues: s.values.map { ($0.name, $0.value.display) }))
         }
+        let markets: [MarketInfo] = ws.names.compactMap { n in
+            guard case .object(let o) = ws[n], let m = o.as(MarketObject.self), m.name == n else { return nil }
+            return MarketInfo(name: m.name, model: m.model, symbols: m.replay.map { [$0.instrument.symbol] } ?? m.legs.map(\.instrument.symbol))
+        }
         return Summary(engineVersion: Session.engineVersion, datasets: datasets(session), strategies: strategies,
-                       strategyKinds: Strategies.all.map(\.name), runs: runs(session))
+                       strategyKinds: Strategies.all.map(\.name), runs: runs(session), markets: markets, presets: InstrumentPresets.keys)
     }
 
     public static func datasets(_ session: Session) -> [DatasetInfo] {
