@@ -192,11 +192,7 @@ enum ExecutionCommands {
         if market.legs.count > 1 {
             ctx.session.print("note: \(market.name) has \(market.legs.count) instruments; the algorithm trades the first, \(leg.instrument.symbol)\n", to: .err)
         }
-        var events = ContiguousArray<Event>()
-        var g = OrderFlowGenerator(parameters: leg.flow, model: market.flowModel, reference: leg.reference, start: leg.start,
-                                   end: leg.end, seed: leg.seed)
-        g.open { events.append($0) }
-        g.run(through: leg.start + span) { events.append($0) }
+        let events = market.freshFlow(span)
         guard !events.isEmpty else { throw .at(range, "\(market.name) produced no events in \(Format.duration(span))") }
         let dataset = Dataset.simulated(events, instrument: leg.instrument, baseTick: leg.reference, source: feedSource(market, span))
         var costs: InstrumentCosts? = nil

@@ -33,6 +33,17 @@ public final class MarketObject: WorkspaceObject {
         self.seed = seed
     }
 
+    /// `span` of fresh flow of the first instrument from its seed and start, with no bot: what
+    /// `save market` writes and what an execution algorithm `on MARKET` trades. Deterministic.
+    func freshFlow(_ span: Nanos) -> ContiguousArray<Event> {
+        let l = legs[0]
+        var events = ContiguousArray<Event>()
+        var g = OrderFlowGenerator(parameters: l.flow, model: flowModel, reference: l.reference, start: l.start, end: l.end, seed: l.seed)
+        g.open { events.append($0) }
+        g.run(through: l.start + span) { events.append($0) }
+        return events
+    }
+
     public var summary: String {
         if let d = replay { return "market \(name): replay of \(d.name)" }
         return "market \(name): \(model) " + legs.map(\.instrument.symbol).joined(separator: ",") + " seed=\(seed)"

@@ -42,9 +42,7 @@ enum SaveMarket {
                 guard case .duration(let d) = v, d > 0 else { throw .at(ctx.range("for"), "for is a positive duration") }
                 span = d
             }
-            var g = OrderFlowGenerator(parameters: l.flow, model: market.flowModel, reference: l.reference, start: l.start, end: l.end, seed: l.seed)
-            g.open { events.append($0) }
-            g.run(through: l.start + span) { events.append($0) }
+            events = market.freshFlow(span)
             instrument = l.instrument
             base = l.reference
         }
