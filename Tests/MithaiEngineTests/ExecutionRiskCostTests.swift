@@ -229,6 +229,16 @@ struct CostTests {
         #expect(InstrumentCatalog.binanceTier(volume30d: 0) == "vip0")
     }
 
+    @Test func binanceCoinMarginedMakersPayLessThanUSDM() {
+        // COIN-M VIP0: maker 0.01%, taker 0.05% (USD-M: 0.02% / 0.05%); only checked tiers are built in.
+        let vip0 = InstrumentCatalog.binanceCOINM[0].fees
+        #expect(Self.money(vip0, tick: "0.1", lot: "0.001", price: "60000.0", qty: 1000, side: .buy, maker: true).total == "6")
+        #expect(Self.money(vip0, tick: "0.1", lot: "0.001", price: "60000.0", qty: 1000, side: .sell).total == "30")
+        #expect(InstrumentCatalog.binanceCOINM.map(\.name) == ["vip0", "vip1", "vip2"])
+        #expect(InstrumentPresets.named("binance:BTCUSD_PERP")!.terms!.table("vip5") == nil)
+        #expect(vip0.source.contains("deliveryFee"))
+    }
+
     @Test func feeTableTextRoundTripsAndReportsBadLines() throws {
         for s in [InstrumentCatalog.nseEquityIntraday, InstrumentCatalog.nseOptions, InstrumentCatalog.cmeEquityIndexFutures] {
             #expect(try ChargeSchedule(parsing: s.text) == s)

@@ -73,7 +73,7 @@ public enum InstrumentCatalog {
 
     public static let nseEquityIntraday = table("""
         name = NSE cash equity, intraday
-        source = NSE transaction charge 0.00297% (2024-10-01); STT 0.025% sell; stamp duty 0.003% buy; SEBI ₹10/crore; GST 18%; brokerage as configured (default 0.03% capped at ₹20 per order)
+        source = NSE transaction charge 0.00297% (₹2.97 per lakh, from 2024-10-01; checked 2026-11-27 against reports of the exchanges' circulars of 2024-09-27 and brokers' charge lists); STT 0.025% sell; stamp duty 0.003% buy; SEBI ₹10/crore; GST 18%; brokerage as configured (default 0.03% capped at ₹20 per order)
         as_of = 2024-10-01
         charge brokerage basis=value rate=0.0003 cap=20
         charge stt basis=value rate=0.00025 side=sell
@@ -85,7 +85,7 @@ public enum InstrumentCatalog {
 
     public static let nseEquityDelivery = table("""
         name = NSE cash equity, delivery
-        source = NSE transaction charge 0.00297% (2024-10-01); STT 0.1% buy and sell; stamp duty 0.015% buy; SEBI ₹10/crore; GST 18%; brokerage as configured (default 0: discount brokers charge none on delivery)
+        source = NSE transaction charge 0.00297% (₹2.97 per lakh, from 2024-10-01; checked 2026-11-27 against reports of the exchanges' circulars of 2024-09-27 and brokers' charge lists); STT 0.1% buy and sell; stamp duty 0.015% buy; SEBI ₹10/crore; GST 18%; brokerage as configured (default 0: discount brokers charge none on delivery)
         as_of = 2024-10-01
         charge brokerage basis=value rate=0
         charge stt basis=value rate=0.001
@@ -97,7 +97,7 @@ public enum InstrumentCatalog {
 
     public static let bseEquityIntraday = table("""
         name = BSE cash equity (group A/B), intraday
-        source = BSE transaction charge 0.00375% (groups A, B; 2024-10-01); STT 0.025% sell; stamp duty 0.003% buy; SEBI ₹10/crore; GST 18%; brokerage as configured
+        source = BSE transaction charge 0.00375% (₹375 per crore, groups A, B, from 2024-10-01; checked 2026-11-27 against reports of the exchanges' circulars of 2024-09-27 and brokers' charge lists); STT 0.025% sell; stamp duty 0.003% buy; SEBI ₹10/crore; GST 18%; brokerage as configured
         as_of = 2024-10-01
         charge brokerage basis=value rate=0.0003 cap=20
         charge stt basis=value rate=0.00025 side=sell
@@ -109,7 +109,7 @@ public enum InstrumentCatalog {
 
     public static let nseFutures = table("""
         name = NSE index and stock futures
-        source = NSE transaction charge 0.00173% (2024-10-01); STT 0.02% sell (Finance (No. 2) Act 2024, from 2024-10-01); stamp duty 0.002% buy; SEBI ₹10/crore; GST 18%; brokerage as configured (default 0.03% capped at ₹20 per order)
+        source = NSE transaction charge 0.00173% (₹1.73 per lakh, from 2024-10-01; BSE charges none on futures; checked 2026-11-27 against reports of the exchanges' circulars of 2024-09-27 and brokers' charge lists); STT 0.02% sell (Finance (No. 2) Act 2024, from 2024-10-01); stamp duty 0.002% buy; SEBI ₹10/crore; GST 18%; brokerage as configured (default 0.03% capped at ₹20 per order)
         as_of = 2024-10-01
         charge brokerage basis=value rate=0.0003 cap=20
         charge stt basis=value rate=0.0002 side=sell
@@ -121,7 +121,7 @@ public enum InstrumentCatalog {
 
     public static let nseOptions = table("""
         name = NSE index options (on premium)
-        source = NSE transaction charge 0.03503% of premium (2024-10-01); STT 0.1% of premium sell (from 2024-10-01); stamp duty 0.003% buy; SEBI ₹10/crore; GST 18%; brokerage as configured (default ₹20 per order)
+        source = NSE transaction charge 0.03503% of premium (₹35.03 per lakh of premium, from 2024-10-01; checked 2026-11-27 against reports of the exchanges' circulars of 2024-09-27 and brokers' charge lists); STT 0.1% of premium sell (from 2024-10-01); stamp duty 0.003% buy; SEBI ₹10/crore; GST 18%; brokerage as configured (default ₹20 per order)
         as_of = 2024-10-01
         charge brokerage basis=fill rate=20
         charge stt basis=value rate=0.001 side=sell
@@ -154,18 +154,25 @@ public enum InstrumentCatalog {
         ("vip8", "12500000000", "0.00002", "0.0002"), ("vip9", "25000000000", "0", "0.00017"),
     ]
 
-    static func binance(_ product: String, _ tier: (tier: String, volume30d: String, maker: String, taker: String)) -> ChargeSchedule {
+    static func binance(_ product: String, _ page: String, _ tier: (tier: String, volume30d: String, maker: String, taker: String)) -> ChargeSchedule {
         table("""
             name = Binance \(product), \(tier.tier.uppercased()) (30-day volume >= \(tier.volume30d) USD)
-            source = https://www.binance.com/en/fee/futureFee (no BNB discount)
+            source = https://www.binance.com/en/fee/\(page) (no BNB discount; rates and the VIP1 volume threshold checked 2026-11-27 against copies of the schedule and Binance's VIP programme announcement)
             as_of = 2024-10-01
             charge maker basis=value rate=\(tier.maker) liquidity=maker
             charge taker basis=value rate=\(tier.taker) liquidity=taker
             """)
     }
 
-    public static let binanceUSDM: [(name: String, fees: ChargeSchedule)] = binanceUSDMTiers.map { ($0.tier, binance("USD-M futures", $0)) }
-    public static let binanceCOINM: [(name: String, fees: ChargeSchedule)] = binanceUSDMTiers.map { ($0.tier, binance("COIN-M futures", $0)) }
+    public static let binanceUSDM: [(name: String, fees: ChargeSchedule)] = binanceUSDMTiers.map { ($0.tier, binance("USD-M futures", "futureFee", $0)) }
+    /// COIN-M (inverse) futures maker/taker by tier, no BNB discount. Makers pay less than on
+    /// USD-M (0.0100% at VIP0). Only the tiers whose rates were checked (2026-11-27, against a
+    /// published copy of Binance's COIN-M schedule) are listed; above VIP2, write a fee file
+    /// (`instrument DATA fees=FILE`) from the venue's page.
+    public static let binanceCOINMTiers: [(tier: String, volume30d: String, maker: String, taker: String)] = [
+        ("vip0", "0", "0.0001", "0.0005"), ("vip1", "15000000", "0.00008", "0.0004"), ("vip2", "50000000", "0.00007", "0.00035"),
+    ]
+    public static let binanceCOINM: [(name: String, fees: ChargeSchedule)] = binanceCOINMTiers.map { ($0.tier, binance("COIN-M futures", "deliveryFee", $0)) }
 
     /// The tier a 30-day volume (USD) qualifies for.
     public static func binanceTier(volume30d: Double) -> String {
@@ -215,7 +222,7 @@ public enum InstrumentCatalog {
                                    markPrice: "index price + time-decayed basis (Binance mark price); the run uses the mid or the funding file's mark",
                                    option: nil, notes: "Funding at 00:00, 08:00, 16:00 UTC: rate > 0, longs pay shorts. Margin: lowest notional bracket (125x).")
         case "binance:btcusd_perp":
-            return InstrumentTerms(fees: binanceCOINM[0].fees, feeLink: "https://www.binance.com/en/fee/futureFee", variants: binanceCOINM,
+            return InstrumentTerms(fees: binanceCOINM[0].fees, feeLink: "https://www.binance.com/en/fee/deliveryFee", variants: binanceCOINM,
                                    initialMargin: d("0.008"), maintenanceMargin: d("0.004"), expiry: nil, fundingInterval: 8 * Time.hour,
                                    markPrice: "index price + time-decayed basis (Binance mark price); the run uses the mid or the funding file's mark",
                                    option: nil, notes: "Inverse: 1 contract = 100 USD, P&L and fees in BTC.")
