@@ -106,7 +106,7 @@ public enum BacktestCommands {
         CommandSpec("runs", category: "backtests", summary: "lists the runs of this session",
                     examples: ["runs", "runs | sort net desc"], handler: { ctx in runsTable(ctx.workspace) }),
         CommandSpec("stats", category: "backtests", summary: "statistics of runs: P&L split, Sharpe, drawdown, VaR, win rate, inventory, latency",
-                    parameters: [Parameter("runs", .positional, .object("run"), default: "the live session so far", variadic: true, "one or more runs")],
+                    parameters: [Parameter("runs", .positional, .object("run"), default: "the running live session so far, else the latest run", variadic: true, "one or more runs")],
                     examples: ["stats r1", "stats r1 r2"], details: "Formulas: docs/STATISTICS.md.",
                     handler: { ctx in try stats(&ctx) }),
         CommandSpec("compare", category: "backtests", summary: "two runs side by side with the difference",

@@ -464,12 +464,15 @@ public enum LiveCommands {
     }
 
     /// `stats` without runs: the live session's bot so far (not stored).
+    /// `stats` without runs: the latest live session's bot so far until `stop` or `wait` stores
+    /// its run; after that the latest run (that stored run, or a later backtest).
     static func runsSoFar(_ ctx: inout CommandContext) throws(WorkbenchError) -> [RunObject] {
-        guard let s = current(ctx.workspace) else {
-            throw .at(ctx.verbRange, "which runs?", notes: ["stats r1, or start a live session: live STRATEGY on MARKET"])
+        if let s = current(ctx.workspace), !s.hasStoredRuns {
+            markVolatileIfRunning(s, ctx)
+            return s.runsSoFar()
         }
-        markVolatileIfRunning(s, ctx)
-        return s.runsSoFar()
+        if let last = BacktestCommands.allRuns(ctx.workspace).last { return [last] }
+        throw .at(ctx.verbRange, "which runs?", notes: ["stats r1, or start a live session: live STRATEGY on MARKET"])
     }
 
     static func fills(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {

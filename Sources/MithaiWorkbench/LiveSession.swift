@@ -341,6 +341,9 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
         }
     }
 
+    /// True once `collectRuns` made the session's stored runs.
+    var hasStoredRuns: Bool { lock.withLock { !runs.isEmpty } }
+
     /// The bot's runs so far (one per leg), named after the session, without stopping it.
     func runsSoFar() -> [RunObject] {
         lock.withLock {
