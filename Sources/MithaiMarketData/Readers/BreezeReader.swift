@@ -395,3 +395,11 @@ struct BreezeReader {
         return (n < 0 ? "-" : "") + out
     }
 }
+
+extension Dataset {
+    /// The instrument preset whose contract terms and fee table apply to this data, when the
+    /// reader knows one (Breeze: `RELIND` → `nse:RELIANCE-FUT`); `load` attaches its costs.
+    public var presetKey: String? {
+        format == .breeze ? BreezeReader.presetKey(forSymbol: instrument.symbol) : nil
+    }
+}
