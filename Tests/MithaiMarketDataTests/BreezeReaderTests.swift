@@ -31,6 +31,7 @@ struct BreezeReaderTests {
         row("RELIND", "09:15:04.000000", last: "1500.1", volume: 1_000_500, bid: ("1500.1", 2000), ask: ("1500.3", 500)),  // 9: volume falls
         row("RELIND", "09:15:05.000000", last: "1500.1", volume: 1_000_000, bid: ("1500.1", 1500), ask: ("1500.3", 500)),  // 10: still below
         row("RELIND", "09:15:06.000000", last: "1500.2", volume: 1_002_000, bid: ("1500.1", 1000), ask: ("1500.3", 500)),  // 11: at the mid
+        row("RELIND", "09:17:00.000000", last: "1500.4", volume: 1_003_000, bid: ("1500.3", 500), ask: ("1500.5", 500)),  // 12: after a gap
     ].joined(separator: "\n") + "\n"
 
     static let nineFifteenIST: Nanos = 1_763_351_100_000_000_000
@@ -43,17 +44,18 @@ struct BreezeReaderTests {
         // Several symbols and none chosen: an error listing them with their row counts.
         #expect {
             try DatasetLoader.load(path: path)
-        } throws: { ($0 as? DataError)?.message == "2 symbols in one file (RELIND 8, TRENT 1): choose one with symbol=, e.g. load FILE symbol=RELIND" }
+        } throws: { ($0 as? DataError)?.message == "2 symbols in one file (RELIND 9, TRENT 1): choose one with symbol=, e.g. load FILE symbol=RELIND" }
         #expect {
             try DatasetLoader.load(path: path, symbol: "TCS")
-        } throws: { ($0 as? DataError)?.message == "no rows for symbol TCS; the file has: RELIND 8, TRENT 1" }
+        } throws: { ($0 as? DataError)?.message == "no rows for symbol TCS; the file has: RELIND 9, TRENT 1" }
 
         let (builder, stats) = try BreezeReader(file: InputFile(path: path), options: ReadOptions(symbol: "RELIND"), control: .none).readWithStats()
         #expect(stats.malformed.map(\.line) == [5])
-        #expect(stats.outOfOrder == 1 && stats.duplicatesDropped == 1 && stats.kept == 7 && stats.sameTimeDifferent == 0)
+        #expect(stats.outOfOrder == 1 && stats.duplicatesDropped == 1 && stats.kept == 8 && stats.sameTimeDifferent == 0)
         #expect(stats.decreases.map(\.line) == [9, 10])
         #expect(!stats.headerLayout && stats.crossed == 0 && stats.locked == 0)
         #expect(stats.presetKey == "nse:RELIANCE-FUT")
+        #expect(stats.gaps.map(\.line) == [12] && stats.gapVolume == 2)
         #expect(builder.notes.first == "warning: 1 unreadable row(s) skipped: ticks.csv:5: expected 29 columns, found 1 ('5')")
 
         let d = try DatasetLoader.load(path: path, symbol: "RELIND")
@@ -62,17 +64,19 @@ struct BreezeReaderTests {
         #expect(d.instrument.tickSize == "0.1" && d.instrument.lotSize == "500")  // tick from the data, lot from the preset
         #expect(d.notes.contains("tick 0.1 = GCD of RELIND's prices (preset nse:RELIANCE-FUT says 0.05; pass tick= to use it)"))
         #expect(d.notes.contains { $0.hasPrefix("warning: cumulative volume fell 2 time(s) (ticks.csv:9: 1,001,000 → 1,000,500; ticks.csv:10: 1,001,000 → 1,000,000)") })
-        #expect(d.counts[.clear] == 7 && d.counts[.snapshot] == 14 && d.counts[.trade] == 3)
+        #expect(d.counts[.clear] == 8 && d.counts[.snapshot] == 16 && d.counts[.trade] == 3)
+        #expect(d.notes.contains("warning: 1 recording gap(s) over 60 s (ticks.csv:12: 09:15:06.000000 → 09:17:00.000000, 1,000): the volume traded meanwhile is not emitted as a print"))
 
         // Trades from the increase of the cumulative volume, with the inferred aggressor:
         // 09:15:01 at the bid before it (sell), 09:15:02 at the ask (buy), 09:15:06 at the mid
-        // after an up-tick (tick rule: buy). 09:15:03 (unchanged volume) and the fall are not trades.
+        // after an up-tick (tick rule: buy). 09:15:03 (unchanged volume), the fall and the volume
+        // of the recording gap before 09:17 are not trades.
         let t = d.trades()
         #expect(t.time == [1, 2, 6].map { Self.nineFifteenIST + $0 * Time.second })
         #expect(t.price.map { d.instrument.price($0).description } == ["1499.9", "1500.1", "1500.2"])
         #expect(t.quantity == [1, 1, 2])  // lots of 500: 500, 500, 1,000
         #expect(t.aggressor == [.sell, .buy, .buy])
-        #expect(t.quantity.reduce(0, +) * 500 == 1_002_000 - 1_000_000)
+        #expect((t.quantity.reduce(0, +) + stats.gapVolume) * 500 == 1_003_000 - 1_000_000)
 
         // Time never decreases; the first event is 09:15 IST in UTC.
         d.withEvents { events in
@@ -85,7 +89,7 @@ struct BreezeReaderTests {
         #expect(d.instrument.price(book.bestAsk).description == "1500.2" && book.bestAskQuantity == 2)
         #expect(book.levelCount(.buy) == 1 && book.levelCount(.sell) == 1)
         let top = d.topOfBook()
-        #expect(top.time.count == 6)  // one row per change: 09:15:04 repeats 09:15:03
+        #expect(top.time.count == 7)  // one row per change: 09:15:04 repeats 09:15:03
 
         // The NSE name of a known ICICI code selects it too; the other symbol has no preset.
         #expect(try DatasetLoader.load(path: path, symbol: "RELIANCE").instrument.symbol == "RELIND")
@@ -120,8 +124,8 @@ struct BreezeReaderTests {
 
         // symbol: kept ticks, out-of-order rows, trades, tick, lot
         let expected: [(String, Int, Int, Int, String, String)] = [
-            ("RELIND", 1_221, 19, 146, "0.1", "500"), ("TRENT", 1_160, 19, 92, "0.1", "100"),
-            ("TCS", 1_010, 19, 102, "0.1", "175"), ("MCX", 1_008, 18, 68, "0.5", "125"),
+            ("RELIND", 1_221, 19, 145, "0.1", "500"), ("TRENT", 1_160, 19, 91, "0.1", "100"),
+            ("TCS", 1_010, 19, 101, "0.1", "175"), ("MCX", 1_008, 18, 67, "0.5", "125"),
         ]
         var backwards = 0
         for (symbol, kept, outOfOrder, trades, tick, lot) in expected {
@@ -135,9 +139,10 @@ struct BreezeReaderTests {
             let d = try DatasetLoader.load(path: path, symbol: symbol)
             #expect(d.counts[.clear] == kept && d.counts[.snapshot] == 2 * kept && d.counts[.trade] == trades, "\(symbol)")
             #expect(d.instrument.tickSize.description == tick && d.instrument.lotSize.description == lot, "\(symbol)")
-            // The derived prints add up to the change of the cumulative volume.
-            let traded = d.trades().quantity.reduce(0, +) * d.instrument.lotSize.mantissa
-            #expect(traded == stats.lastVolume * d.instrument.lotSize.mantissa - stats.firstVolume * d.instrument.lotSize.mantissa, "\(symbol)")
+            // The derived prints and the volume of the recording gap (12:25 → 13:02: the recorder
+            // was away) add up to the change of the cumulative volume.
+            #expect(stats.gaps.count == 1, "\(symbol)")
+            #expect(d.trades().quantity.reduce(0, +) + stats.gapVolume == stats.lastVolume - stats.firstVolume, "\(symbol)")
             #expect(stats.decreases.count == (symbol == "RELIND" ? 1 : 0), "\(symbol)")
             // Sorted: exchange (= local) time never decreases, and no quote is crossed.
             d.withEvents { events in
@@ -156,7 +161,7 @@ struct BreezeReaderTests {
         }
         #expect(top.time.first == 1_763_361_477_652_606_000 && quote(0) == "1518.5 x 1500 / 1518.8 x 2000")
         #expect(top.time.last == 1_763_365_083_772_600_000 && quote(top.time.count - 1) == "1517.0 x 1500 / 1517.3 x 6500")
-        #expect(d.notes.contains { $0.hasPrefix("trades from the increase of volume_traded: 146 prints, 884,000 traded (cumulative 3,363,500 → 4,247,500)") })
+        #expect(d.notes.contains { $0.hasPrefix("trades from the increase of volume_traded: 145 prints, 154,500 traded (cumulative 3,363,500 → 4,247,500)") })
         #expect(d.notes.contains("warning: cumulative volume fell 1 time(s) (all_ticks_FUTURES_2025-11-17.csv:1576: 3,435,000 → 3,434,500): no trade emitted until it passes its high-water mark"))
         #expect(d.notes.contains("preset nse:RELIANCE-FUT"))
     }

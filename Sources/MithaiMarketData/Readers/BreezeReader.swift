@@ -1,3 +1,4 @@
+import Foundation
 import MithaiEngine
 
 /// Reads tick files recorded from ICICI Direct's Breeze API (`breeze_connect` websocket ticks
@@ -50,6 +51,11 @@ struct BreezeReader {
         return InstrumentPresets.named("nse:\(nse)-FUT")?.key
     }
 
+    /// Two ticks further apart than this mean the recorder was away: the volume traded meanwhile
+    /// is not one print at the next tick's price (it would fill every backtest order at that
+    /// price), so it is reported instead of emitted.
+    static let gapLimit: Nanos = 60 * Time.second
+
     static let required = ["symbol", "exchange_timestamp", "last_price", "volume_traded", "bid_price_1", "bid_qty_1",
                            "bid_price_2", "bid_qty_2"]
 
@@ -88,6 +94,10 @@ struct BreezeReader {
         var firstVolume: Int64 = 0
         var lastVolume: Int64 = 0
         var decreases: [(line: Int, from: Int64, to: Int64)] = []
+        /// Recording gaps (more than `gapLimit` between two ticks) whose volume increase was not
+        /// emitted as a print: the line after the gap, its start and end, the volume in lots.
+        var gaps: [(line: Int, from: Nanos, to: Nanos, volume: Int64)] = []
+        var gapVolume: Int64 { gaps.reduce(0) { $0 + $1.volume } }
         var byQuote = 0
         var byTick = 0
         var unknownSide = 0
@@ -271,9 +281,15 @@ struct BreezeReader {
         var highWater: Int64?
         var previousQuote: (bid: Int32, ask: Int32)?
         var lastTrade: (price: Int32, side: Side)?
+        var previousTime = kept[0].time
         stats.firstVolume = try lots(kept[0].volume, "volume_traded", kept[0].line)
         for r in kept {
             let volume = try lots(r.volume, "volume_traded", r.line)
+            defer { previousTime = r.time }
+            if let hw = highWater, volume > hw, r.time - previousTime > Self.gapLimit {
+                stats.gaps.append((r.line, previousTime, r.time, volume - hw))
+                highWater = volume
+            }
             let q = quote(r)
             let bidPrice = q.bid.0.mantissa > 0 ? try ticks(q.bid.0, "bid price", r.line) : nil
             let askPrice = q.ask.0.mantissa > 0 ? try ticks(q.ask.0, "ask price", r.line) : nil
@@ -343,6 +359,12 @@ struct BreezeReader {
             let shown = stats.decreases.prefix(3).map { "\(shortName):\($0.line): \(Self.grouped($0.from * lot.mantissa)) → \(Self.grouped($0.to * lot.mantissa))" }
             head.append("warning: cumulative volume fell \(stats.decreases.count) time(s) (\(shown.joined(separator: "; "))\(stats.decreases.count > 3 ? "; …" : "")): no trade emitted until it passes its high-water mark")
         }
+        if !stats.gaps.isEmpty {
+            let shown = stats.gaps.prefix(3).map {
+                "\(shortName):\($0.line): \(Self.timeOfDay($0.from, zone: zone)) → \(Self.timeOfDay($0.to, zone: zone)), \(Self.grouped($0.volume * lot.mantissa))"
+            }
+            head.append("warning: \(stats.gaps.count) recording gap(s) over \(Self.gapLimit / Time.second) s (\(shown.joined(separator: "; "))\(stats.gaps.count > 3 ? "; …" : "")): the volume traded meanwhile is not emitted as a print")
+        }
         if stats.crossed > 0 || stats.locked > 0 {
             head.append("warning: \(stats.crossed) crossed and \(stats.locked) locked quote(s) (bid ≥ ask)")
         }
@@ -357,7 +379,8 @@ struct BreezeReader {
                                        : "quote: best bid in bid_price_1/bid_qty_1, best ask in bid_price_2/bid_qty_2 (the recorder leaves ask_* zero)")
         let unit = lot.mantissa
         body.append("trades from the increase of volume_traded: \(Self.grouped(Int64(stats.trades))) prints, \(Self.grouped(stats.tradedQuantity * unit)) traded"
-                    + " (cumulative \(Self.grouped(stats.firstVolume * unit)) → \(Self.grouped(stats.lastVolume * unit))); aggressor by quote \(stats.byQuote), by tick rule \(stats.byTick), unknown \(stats.unknownSide)")
+                    + " (cumulative \(Self.grouped(stats.firstVolume * unit)) → \(Self.grouped(stats.lastVolume * unit))); aggressor by quote \(stats.byQuote), by tick rule \(stats.byTick), unknown \(stats.unknownSide)"
+                    + (stats.gaps.isEmpty ? "" : "; \(Self.grouped(stats.gapVolume * unit)) in recording gaps"))
         if stats.oneSided > 0 { body.append("\(stats.oneSided) tick(s) with an empty side") }
         body += notes
         body.append("times: \(zone) wall clock → UTC")
@@ -383,6 +406,18 @@ struct BreezeReader {
             g = a
         }
         return g == 0 ? nil : ExactDecimal(mantissa: g, scale: scale).normalized()
+    }
+
+    /// `12:24:58.965975` in `zone` (for notes).
+    static func timeOfDay(_ t: Nanos, zone: String) -> String {
+        let seconds = TimeZone(identifier: zone)?.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t / Time.second))) ?? 0
+        let offset = Int64(seconds) * Time.second
+        let local = t + offset
+        let day = ((local % Time.day) + Time.day) % Time.day
+        let us = (day % Time.second) / Time.microsecond
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let frac = String(us)
+        return "\(two(day / Time.hour)):\(two(day / Time.minute % 60)):\(two(day / Time.second % 60)).\(String(repeating: "0", count: 6 - frac.count))\(frac)"
     }
 
     static func grouped(_ n: Int64) -> String {
