@@ -176,7 +176,6 @@ struct BreezeReader {
                               hash: hash)
                 rows[symbol, default: []].append(row)
             } catch let error as DataError where error.line == lines.lineNumber {
-                if fields.count == header.count { stats.rowsRead += 1 }
                 stats.malformed.append((error.line, error.message))
             }
         }
