@@ -17,6 +17,9 @@ public enum DataFormat: String, Sendable, CaseIterable, CustomStringConvertible 
     case tickCSV = "tick-csv"
     /// OHLCV bars: CSV with or without a header, including the NSE layouts.
     case bars
+    /// Ticks recorded from ICICI Direct's Breeze API (NSE/BSE; several symbols per file): top of
+    /// book plus trades derived from the cumulative volume (`BreezeReader`).
+    case breeze
     /// The event feed of a simulated venue (`market`), recorded in memory; not a file format.
     case simulated
 

@@ -75,6 +75,8 @@ public enum DatasetLoader {
             builder = try TardisReader(file: InputFile(path: sources[0]), options: options, control: control).read()
         case .tickCSV:
             builder = try TickCSVReader(file: InputFile(path: sources[0]), options: options, control: control).read()
+        case .breeze:
+            builder = try BreezeReader(file: InputFile(path: sources[0]), options: options, control: control).read()
         case .bars:
             builder = try BarsReader(file: InputFile(path: sources[0]), options: options, control: control).read()
         case .simulated:

@@ -42,6 +42,7 @@ extension DatasetLoader {
         if header == ["exch_ts", "local_ts", "side", "kind", "price", "qty"] { return .benchCSV }
         if header.starts(with: ["exchange", "symbol", "timestamp", "local_timestamp"]) { return .tardis }
         if LobsterFiles.looksLikeMessageLine(first) || LobsterFiles.looksLikeOrderBookLine(first) { return .lobster }
+        if BreezeReader.matches(header: header) { return .breeze }
         if BarsReader.detect(lines) != nil { return .bars }
         if TickCSVReader.columns(header) != nil { return .tickCSV }
         return nil

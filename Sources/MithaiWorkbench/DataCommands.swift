@@ -47,6 +47,9 @@ public final class DatasetObject: WorkspaceObject {
         if !instrument.venue.isEmpty { s += " on \(instrument.venue)" }
         s += ", tick \(instrument.tickSize), lot \(instrument.lotSize)"
         if dataset.loadedFromCache { s += " (cached)" }
+        if let key = costs?.presetKey { s += ", preset \(key)" }
+        // The reader's notes: warnings (skipped rows, ...) and what it corrected or inferred.
+        for note in dataset.notes { s += "\n  " + note }
         return s
     }
 
@@ -91,12 +94,12 @@ public enum DataCommands {
 
     static let specs: [CommandSpec] = [
         CommandSpec("load", category: "data",
-                    summary: "loads a market-data file (LOBSTER, Binance capture, hftbacktest .npz, Tardis, CSV ticks, bars)",
+                    summary: "loads a market-data file (LOBSTER, Binance capture, hftbacktest .npz, Tardis, CSV ticks, Breeze NSE ticks, bars)",
                     parameters: [
                         Parameter("path", .positional, .path, required: true, "the file (format detected from its content)"),
                         Parameter("name", .keyword("as"), .name, default: "from the symbol or file name", "the dataset's name"),
                         Parameter("format", .option, .choice(formats), default: "detected", "the file's format"),
-                        Parameter("symbol", .option, .word, "instrument symbol, when the file does not say"),
+                        Parameter("symbol", .option, .word, "instrument symbol, when the file does not say; the symbol to keep from a file with several (Tardis, tick CSV, Breeze)"),
                         Parameter("tz", .option, .word, "time zone of the data's local times (IANA, e.g. Asia/Kolkata)"),
                         Parameter("tick", .option, .number, default: "from the data", "tick size (price step)"),
                         Parameter("lot", .option, .number, default: "from the data", "lot size (quantity step)"),
@@ -104,7 +107,7 @@ public enum DataCommands {
                     ],
                     examples: ["load Datasets/lobster/LOBSTER_SampleFile_AMZN_2012-06-21_1.zip as amzn",
                                "load Datasets/binance/binance-usdm-btcusdt_20240808.gz as btc tick=0.1 lot=0.001"],
-                    details: "The first load writes a binary cache keyed by the file's SHA-256; the next one maps it instead of parsing.",
+                    details: "The first load writes a binary cache keyed by the file's SHA-256; the next one maps it instead of parsing. The reader's notes (rows skipped, sorted or de-duplicated, inferred steps) are printed under the summary; formats: docs/DATA.md.",
                     handler: { ctx in try load(&ctx) }),
         CommandSpec("datasets", category: "data", summary: "lists the loaded datasets",
                     examples: ["datasets", "datasets | sort events desc"],
@@ -194,7 +197,7 @@ public enum DataCommands {
         guard ctx.session.registry.lookup(name) == nil else {
             throw .at(ctx.range("name"), "'\(name)' is a command; choose another name with: as NAME")
         }
-        let object = DatasetObject(name: name, dataset: dataset)
+        let object = DatasetObject(name: name, dataset: dataset, costs: InstrumentCommands.presetCosts(dataset.presetKey))
         ctx.workspace.define(name, .object(ObjectRef(object)))
         return .object(ObjectRef(object))
     }
