@@ -111,4 +111,72 @@ import Testing
         #expect(s.run(Source("save market sim to \(dir.path)/l3.csv", name: "t")).failure != nil)
         #expect(sink.text.contains("format=l2"))
     }
+
+    // MARK: Alerts: check intervals and event-exact price conditions
+
+    static let alertScript = """
+        market sim = zi preset=binance:BTCUSDT seed=7
+        strategy mm = grid half_spread=1 step=1 levels=3 qty=0.01 max_position=0.1
+        alert up when mid(sim) > 60000.5
+        alert wide when spread(btcusdt) > 0.2 every 2s
+        alert upgrid when mid(sim) > 60000.5 check=100ms
+        alert inv when position(live1) >= 0.03 check=10ms
+        alert low when last(sim) < 59999.5 check=250ms
+        """
+
+    /// Runs the alert script then the session either at max speed or paused and stepped in
+    /// uneven steps; returns the firings and the session's recorded feed.
+    func alertRun(stepped: Bool) -> ([AlertFiring], ContiguousArray<Event>) {
+        let (s, sink) = session()
+        var text = Self.alertScript + "\n"
+        if stepped {
+            text += "live mm on sim speed=max for=30s paused=on\n" + Array(repeating: "step 1.7s", count: 18).joined(separator: "\n")
+        } else {
+            text += "live mm on sim speed=max for=30s\nwait"
+        }
+        #expect(s.run(Source(text, name: "t")).failure == nil, "\(sink.text)")
+        guard case .object(let o)? = s.workspace["live1"], let live = o.as(LiveSessionObject.self) else { return ([], []) }
+        live.waitUntilDone()
+        s.deliverPendingAlerts()
+        return (s.workspace.alerts.history, live.lock.withLock { live.legs[0].venue.recorded })
+    }
+
+    @Test func priceAlertsFireAtTheirEventsTimeAndGridAlertsOnTheirGridWhateverThePacing() {
+        let (max, feed) = alertRun(stepped: false)
+        let (stepped, _) = alertRun(stepped: true)
+        #expect(max.count >= 5, "\(max.map(\.name))")
+        #expect(max == stepped, "the same firings at max speed and stepped 1.7 s at a time")
+        let times = Set(feed.map(\.localTime))
+        for f in max {
+            switch f.name {
+            case "up", "wide":
+                #expect(times.contains(f.time), "\(f.name) fires at the local time of a market event")
+            case "upgrid": #expect(f.time % (100 * Time.millisecond) == 0)
+            case "inv": #expect(f.time % (10 * Time.millisecond) == 0)
+            case "low": #expect(f.time % (250 * Time.millisecond) == 0)
+            default: Issue.record("unexpected alert \(f.name)")
+            }
+        }
+        // The event-checked alert is never later than its 100 ms grid copy, and at least once
+        // strictly earlier (off the grid).
+        let up = max.filter { $0.name == "up" }.map(\.time), grid = max.filter { $0.name == "upgrid" }.map(\.time)
+        #expect(!up.isEmpty && !grid.isEmpty)
+        if let u = up.first, let g = grid.first { #expect(u <= g && g - u < 100 * Time.millisecond) }
+        #expect(up.contains { $0 % (100 * Time.millisecond) != 0 })
+        #expect(max.filter { $0.name == "inv" }.contains { $0.time % (100 * Time.millisecond) != 0 }, "check=10ms is finer than 100 ms")
+        // Fired in time order.
+        #expect(max.map(\.time) == max.map(\.time).sorted())
+    }
+
+    @Test func checkEventIsForPriceConditionsOnly() {
+        let (s, sink) = session()
+        #expect(s.run(Source("alert a when position(live1) >= 1 check=event", name: "t")).failure != nil)
+        #expect(sink.text.contains("check=event follows prices only"), "\(sink.text)")
+        #expect(s.run(Source("alert a when position(live1) >= 1 check=0s", name: "t")).failure != nil)
+        _ = sink.take()
+        #expect(s.run(Source("market sim = zi preset=binance:BTCUSDT seed=7\nalert b when mid(sim) > 1 check=event\nalert c when position(live1) >= 1 check=5ms\nalerts", name: "t")).failure == nil)
+        let out = sink.take()
+        #expect(out.contains("checked at every change") && out.contains("checked every 5ms"), "\(out)")
+        #expect(out.contains("check"))
+    }
 }
