@@ -106,6 +106,16 @@ import Testing
             }
         }
         #expect(a.liveOrders > 50 && a.liveOrders == b.liveOrders)
+        // A backtest on the loaded file (FIFO queues on the L3 book, as the live venue's) makes
+        // the live bot's fills.
+        #expect(s.run(Source("backtest mm on d queue=fifo", name: "t")).failure == nil, "\(sink.text)")
+        guard case .object(let r1o)? = s.workspace["r1"], let r1 = r1o.as(RunObject.self),
+              case .object(let r2o)? = s.workspace["r2"], let r2 = r2o.as(RunObject.self) else { Issue.record("runs"); return }
+        #expect(r1.result.fills.count > 50)
+        #expect(r2.result.fills.map(\.price) == r1.result.fills.map(\.price))
+        #expect(r2.result.fills.map(\.quantity) == r1.result.fills.map(\.quantity))
+        #expect(r2.result.fills.map(\.localTime) == r1.result.fills.map(\.localTime))
+        #expect(r2.result.netPnL == r1.result.netPnL)
         // The L2 view stays available.
         #expect(s.run(Source("save market sim to \(dir.path)/l2.csv format=l2", name: "t")).failure == nil)
         #expect(s.run(Source("save market sim to \(dir.path)/l3.csv", name: "t")).failure != nil)
