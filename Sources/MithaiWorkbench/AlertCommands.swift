@@ -19,8 +19,9 @@ import MithaiEngine
 /// `drawdown(R) > 2%` compares the drawdown as a fraction of the run's capital, taken as
 /// max_position × mid (the money held by a full inventory). Alerts are checked at simulated
 /// times by every `backtest` (the run and its dataset) and by `alerts on DATA` (a replay of the
-/// dataset's quotes and trades); a live session evaluates its copy of the book every 100 ms of
-/// simulated time (`LiveSessionObject.checkAlerts`, docs/ARCHITECTURE.md).
+/// dataset's quotes and trades); a live session evaluates its copy of the book at every event
+/// that changes a price condition's values and on a grid of simulated time (100 ms, or the
+/// rule's `check=`) for the others (`LiveSessionObject.checkAlerts`, docs/ALERTS.md).
 enum AlertCommands {
     static let dataValues = ["mid", "bid", "ask", "spread", "last"]
     static let runValues = ["position", "pnl", "drawdown", "fills"]
@@ -34,15 +35,20 @@ enum AlertCommands {
                                   "once: fire a single time; bell: ring the terminal bell; ticks: the number compared is in ticks; off: remove the alert"),
                         Parameter("condition", .keyword("when"), .value, "the condition, e.g. mid(btc) > 62000, spread(btc) > 5 ticks, position(r1) >= 4"),
                         Parameter("every", .keyword("every"), .duration, "fire at most once per this much simulated time while the condition holds"),
+                        Parameter("check", .option, .value, default: "event for price conditions, else 100ms",
+                                  "in live sessions: check on a grid of this much simulated time (check=10ms), or at every event that changes the values (check=event; price conditions only)"),
                     ],
                     examples: ["alert big when mid(btc) > 61800 once", "alert wide when spread(btc) > 5 ticks every 10s bell",
                                "market sim = zi preset=binance:BTCUSDT seed=7\nalert peak when mid(sim) > 60001 once\nalert inv when position(live1) >= 0.05",
-                               "alert risk when position(r1) >= 4 or drawdown(r1) > 2%\nalert risk off"],
+                               "alert risk when position(r1) >= 4 or drawdown(r1) > 2%\nalert risk off",
+                               "alert inv when position(live1) >= 0.05 check=10ms"],
                     details: "Without once or every, an alert fires each time its condition becomes true. Values: "
                         + "mid(D) bid(D) ask(D) spread(D) last(D) of a dataset or a live market (its name or an instrument symbol), "
                         + "position(R) pnl(R) drawdown(R) fills(R) of a run or of a live session's bot (live1), "
-                        + "latency.p50/p99/p999 of the run being replayed or the live bot. Live sessions check alerts every 100 ms of "
-                        + "simulated time, the same instants at any speed. Fired alerts print one line with the simulated time, "
+                        + "latency.p50/p99/p999 of the run being replayed or the live bot. Live sessions check a price condition (mid, bid, ask, "
+                        + "spread, last only) at every event that changes its values, so it fires at the simulated time of the quote change "
+                        + "or print; other conditions every 100 ms of simulated time, or check=DURATION (check=10ms). Either way the same "
+                        + "instants at any speed. Fired alerts print one line with the simulated time, "
                         + "are journaled (table alerts) and listed by 'alerts history'.",
                     handler: { ctx in try define(&ctx) }),
         CommandSpec("alerts", category: "alerts",
@@ -88,6 +94,17 @@ enum AlertCommands {
             guard case .duration(let d)? = try ctx.value("every"), d > 0 else { throw .at(ctx.range("every"), "every needs a positive duration, e.g. every 10s") }
             repeatMode = .every(d)
         }
+        var check = AlertRule.Check.standard
+        if let ce = ctx.exprs("check").first {
+            if case .name("event", _) = ce {
+                check = .event
+            } else {
+                guard case .duration(let d)? = try ctx.value("check"), d > 0 else {
+                    throw .at(ce.range, "check is a positive duration (check=10ms) or event")
+                }
+                check = .interval(d)
+            }
+        }
         var compiler = ConditionCompiler(ws: ctx.workspace, session: ctx.session)
         var condition = try compiler.compile(e)
         guard compiler.isCondition(e) else {
@@ -99,14 +116,22 @@ enum AlertCommands {
             condition = scaled
         }
         let text = (ctx.session.currentSource?.slice(e.range) ?? "") + (flags.contains("ticks") ? " ticks" : "")
-        ctx.workspace.alerts.define(AlertRule(name: name, text: text, condition: condition, repeatMode: repeatMode, bell: flags.contains("bell")))
+        let rule = AlertRule(name: name, text: text, condition: condition, repeatMode: repeatMode, bell: flags.contains("bell"), check: check)
+        if check == .event && !rule.readsPricesOnly {
+            let other = condition.valueNames.first { !AlertRule.isPriceValue($0) } ?? ""
+            throw .at(ctx.exprs("check")[0].range, "check=event follows prices only (mid, bid, ask, spread, last); \(other) is read on a grid",
+                      notes: ["use a grid: check=10ms"])
+        }
+        ctx.workspace.alerts.define(rule)
         let mode: String
         switch repeatMode {
         case .edge: mode = "each time it becomes true"
         case .once: mode = "once"
         case .every(let d): mode = "at most every \(Format.duration(d))"
         }
-        return .message("alert \(name): \(text) (fires \(mode)\(flags.contains("bell") ? ", with the bell" : ""))")
+        var checked = ""
+        if ctx.has("check") { checked = ", checked " + (rule.checkInterval.map { "every \(Format.duration($0))" } ?? "at every change") }
+        return .message("alert \(name): \(text) (fires \(mode)\(flags.contains("bell") ? ", with the bell" : "")\(checked))")
     }
 
     /// Multiplies the right-most constant of the condition (the `5` of `spread(btc) > 5 ticks`).
@@ -299,6 +324,7 @@ enum AlertCommands {
                 case .every(let d): "every \(Format.duration(d))"
                 }
             })),
+            Column("check", .text(rules.map { r in r.checkInterval.map { Format.duration($0) } ?? "event" })),
             Column("bell", .bool(rules.map(\.bell))),
             Column("armed", .bool(rules.map { book.isArmed($0.name) })),
             Column("fired", .int(fired.map { Int64($0.count) })),

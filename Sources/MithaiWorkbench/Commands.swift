@@ -50,18 +50,8 @@ public enum Commands {
                     summary: "removes named values from the workspace",
                     parameters: [Parameter("names", .positional, .word, required: true, variadic: true, "the names to remove")],
                     examples: ["x = 42\ndrop x", "a = 1; b = 2; drop a b"],
-                    handler: { ctx in
-                        var dropped: [String] = []
-                        for e in ctx.exprs("names") {
-                            let n = try CommandContext.word(of: e)
-                            guard ctx.workspace[n] != nil, n != "_" else {
-                                throw WorkbenchError.at(e.range, "no value named '\(n)'", suggestions: Suggest.names(for: n, among: ctx.workspace.names))
-                            }
-                            ctx.workspace.remove(n)
-                            dropped.append(n)
-                        }
-                        return .message("dropped \(dropped.joined(separator: " "))")
-                    }),
+                    details: Drop.details,
+                    handler: { ctx in try Drop.run(&ctx) }),
     ]
 
     static func setSettings(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {

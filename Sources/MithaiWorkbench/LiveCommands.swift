@@ -617,6 +617,14 @@ public enum LiveCommands {
             s.waitUntilDone()
         }
         ctx.session.deliverPendingAlerts(into: &ctx.workspace)
+        let runs = try collect(s, &ctx)
+        if runs.count == 1 { return .object(ObjectRef(runs[0])) }
+        return .message(runs.map(\.display).joined(separator: "\n"))
+    }
+
+    /// The runs of a finished session, stored and named in the workspace the first time (the
+    /// next free run names); the same runs afterwards.
+    static func collect(_ s: LiveSessionObject, _ ctx: inout CommandContext) throws(WorkbenchError) -> [RunObject] {
         // Runs get the next free names.
         var names: [String] = []
         var ws = ctx.workspace
@@ -632,7 +640,6 @@ public enum LiveCommands {
                 ctx.workspace.define(r.name, .object(ObjectRef(r)))
             }
         }
-        if runs.count == 1 { return .object(ObjectRef(runs[0])) }
-        return .message(runs.map(\.display).joined(separator: "\n"))
+        return runs
     }
 }

@@ -45,6 +45,8 @@ enum LivePanel {
         var rtt: [Int64?]
         var tickToOrder: [Int64?]
         var events: Int
+        /// The watchlist band under the ladder (`watch NAME`, key w), nil when none is shown.
+        var quotes: PanelQuotes? = nil
     }
 
     final class History {
@@ -112,13 +114,16 @@ enum LivePanel {
     static func render(_ p: Snapshot, _ h: History, columns: Int, rows: Int) -> String {
         let W = max(80, columns), H = max(24, rows)
         let left = 36, right = W - left - 1
+        // The watchlist band takes the bottom of the body: its rows + 2, at most a third of it.
+        let band = p.quotes.map { min($0.rows.count + 2, max(4, (H - 2) / 3)) } ?? 0
+        let top = H - 2 - band
         func px(_ t: Ticks) -> String { LiveCommands.priceText(p.tick, t) }
         func qty(_ l: Lots) -> String { ExactDecimal.multiple(l, of: p.lot)?.description ?? String(l) }
         func lat(_ x: Int64?) -> String { x.map { Format.duration($0) } ?? "-" }
         func money(_ d: Double) -> String { String(format: "%.2f", d) }
         // Left: the ladder, asks above bids, our orders marked (B bot, M manual).
         var ladder: [String] = [cyan + pad(" LADDER \(p.symbol)", left) + reset]
-        let perSide = max(4, (H - 6) / 2)
+        let perSide = band > 0 ? max(3, (top - 2) / 2) : max(4, (top - 4) / 2)
         let asks = Array(p.asks.prefix(perSide).reversed())
         for _ in 0..<(perSide - asks.count) { ladder.append(amber + pad("", left) + reset) }
         for a in asks {
@@ -142,7 +147,7 @@ enum LivePanel {
         line(cyan, " LATENCY rtt p50 \(lat(p.rtt[0])) p99 \(lat(p.rtt[1])) p99.9 \(lat(p.rtt[2]))")
         line(amber, "         tick-to-order p50 \(lat(p.tickToOrder[0])) p99 \(lat(p.tickToOrder[1]))")
         line(cyan, " LAST TRADES")
-        let tradeRows = max(3, (H - 14) / 2)
+        let tradeRows = max(band > 0 ? 2 : 3, (top - 12) / 2)
         for t in p.trades.suffix(tradeRows) {
             line(t.side == .buy ? cyan : amber, "  \(t.side == .buy ? "BUY " : "SELL") \(lpad(qty(Lots(t.quantity)), 8)) @ \(px(p.base + Ticks(t.price)))")
         }
@@ -154,20 +159,23 @@ enum LivePanel {
         // Compose.
         var out = "\u{1B}[H"
         out += bar + pad(" MITHAI LIVE  \(p.title)  \(p.time)  \(p.state) \(p.speed)  events \(Renderer.grouped(p.events))", W) + reset + "\u{1B}[K\r\n"
-        let body = H - 2
-        for i in 0..<body {
+        for i in 0..<top {
             let l = i < ladder.count ? ladder[i] : amber + pad("", left) + reset
             let rr = i < r.count ? r[i] : amber + pad("", right) + reset
             out += l + amber + "│" + reset + rr + "\u{1B}[K\r\n"
         }
-        out += bar + pad(" [p] pause  [r] resume  [f] flatten  [q] back to the prompt (the session keeps running)", W) + reset + "\u{1B}[K"
+        if let q = p.quotes, band > 0 {
+            for l in q.render(width: W, lines: band) { out += l + "\u{1B}[K\r\n" }
+        }
+        out += bar + pad(" [p] pause  [r] resume  [f] flatten  [w] watchlist  [q] back to the prompt (the session keeps running)", W) + reset + "\u{1B}[K"
         return out
     }
 
     static let spec = CommandSpec("watch", category: "live",
-                                  summary: "full-screen live panel: ladder with our orders, last trades, position, P&L, sparklines, fills, latency; keys p r f q",
-                                  examples: ["watch", "live mm on sim speed=10x\nwatch"],
-                                  details: "Terminal only (never drawn when output is piped). Amber and cyan on black; uses the whole terminal (80x24 and up). q or Esc returns to the prompt with the session still running.",
+                                  summary: "full-screen live panel: ladder with our orders, last trades, position, P&L, sparklines, fills, latency, a watchlist; keys p r f w q",
+                                  parameters: [Parameter("list", .positional, .word, "a watchlist to show under the ladder, refreshed with the panel")],
+                                  examples: ["watch", "live mm on sim speed=10x\nwatch", "watchlist desk = sim\nwatch desk"],
+                                  details: "Terminal only (never drawn when output is piped). Amber and cyan on black; uses the whole terminal (80x24 and up). With a watchlist (watch NAME, or w in the panel to cycle through the workspace's watchlists and none), a band under the ladder shows per instrument last, change, change %, bid, ask, spread, volume and a sparkline, like quotes NAME: live instruments refresh with the panel, datasets are static. q or Esc returns to the prompt with the session still running.",
                                   handler: { ctx in try watch(&ctx) })
 
     static func watch(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
@@ -175,11 +183,27 @@ enum LivePanel {
         guard let terminal = LivePanelHost.current, ctx.session.options.mode == .interactive else {
             throw .at(ctx.verbRange, "watch draws on a terminal only", notes: ["use status, orders and pnl in scripts and pipes"])
         }
+        // The watchlists, in workspace order, and the one shown first.
+        var lists: [WatchlistObject] = []
+        for n in ctx.workspace.names {
+            if case .object(let o)? = ctx.workspace[n], let w = o.as(WatchlistObject.self) { lists.append(w) }
+        }
+        var shown: Int? = nil
+        if let n = try ctx.word("list") {
+            guard let k = lists.firstIndex(where: { $0.name == n }) else {
+                throw .at(ctx.range("list"), "no watchlist named '\(n)'", suggestions: Suggest.names(for: n, among: lists.map(\.name)),
+                          notes: ["define one: watchlist \(n) = SYM, SYM, ..."])
+            }
+            shown = k
+        }
         ctx.session.markResultVolatile()
         let history = History()
         let color = ctx.session.style.color
+        let workspace = ctx.workspace, session = ctx.session
+        var tracker = shown.map { PanelQuoteTracker(lists[$0], live: s, workspace: workspace, session: session) }
         terminal.run(frame: { columns, rows in
-            let snap = snapshot(s)
+            var snap = snapshot(s)
+            snap.quotes = tracker?.quotes(s)
             let mid = s.lock.withLock { s.legs[0].venue.markHalfTicks }
             h(history, mid: mid == 0 ? .nan : Double(mid) / 2 * snap.tick.doubleValue, equity: snap.botPnL)
             let frame = render(snap, history, columns: columns, rows: rows)
@@ -189,6 +213,11 @@ enum LivePanel {
             case UInt8(ascii: "p"): s.pause()
             case UInt8(ascii: "r"): s.resume()
             case UInt8(ascii: "f"): s.lock.withLock { for l in s.legs { l.venue.flatten() } }
+            case UInt8(ascii: "w") where !lists.isEmpty:
+                // none → each watchlist in turn → none.
+                let next = shown.map { $0 + 1 < lists.count ? $0 + 1 : nil } ?? 0
+                shown = next
+                tracker = next.map { PanelQuoteTracker(lists[$0], live: s, workspace: workspace, session: session) }
             case UInt8(ascii: "q"), 27, 3: return false
             default: break
             }

@@ -83,16 +83,27 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
 
     // MARK: Alerts (under `lock`)
 
-    /// Live alerts are checked on a fixed grid of simulated time (multiples of this step since
-    /// the epoch), never at batch ends: batches depend on pacing (speed, machine load), the
-    /// grid does not, so a session fires the same alerts at the same instants at 10x and max.
-    public static let alertStep: Nanos = 100 * Time.millisecond
+    /// Live alerts are checked at instants that do not depend on pacing (speed, machine load,
+    /// batch ends), so a session fires the same alerts at the same instants at 10x, at max and
+    /// when stepped:
+    /// - a rule over prices only (mid, bid, ask, spread, last) at every market event that
+    ///   changes one of its values, at the event's local time (the bot's view of the book is
+    ///   followed by a shadow book fed from the venue's recorded feed, `AlertShadow`);
+    /// - other rules, and rules with `check=DURATION`, on a grid of simulated time: multiples
+    ///   of their step since the epoch (default `alertStep`).
+    /// At one instant, event-checked rules come before grid-checked ones; within each, the
+    /// order of definition.
+    public static let alertStep: Nanos = AlertRule.standardInterval
     /// The session's copy of the user's alert book (its own firing state), kept in step with
     /// `alertInbox`'s published rules; nil without an inbox.
     private var alerts: AlertBook
     private let alertInbox: AlertInbox?
-    /// The next grid instant to check.
-    private var nextAlertCheck: Nanos = 0
+    /// The next instant of each grid step in use.
+    private var nextAlertChecks: [Nanos: Nanos] = [:]
+    /// Per leg: the shadow book and last trade of event-checked rules, and the price values
+    /// they last saw.
+    private var shadows: [AlertShadow] = []
+    private var eventValues: [String: Double] = [:]
     /// Highest bot equity seen at a check (for `drawdown(LIVE)`), and the values' zone.
     private var peakEquity = -Double.infinity
     private let alertZone: String
@@ -118,14 +129,13 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
         let t0 = legs.map(\.venue.startTime).min() ?? 0
         simAtWallStart = t0
         if let d = duration { endTime = t0 + d }
-        let now = legs.map(\.venue.now).min() ?? t0
-        nextAlertCheck = Self.gridPoint(after: now)
+        shadows = legs.map { _ in AlertShadow() }
     }
 
-    /// The first multiple of `alertStep` strictly after `t`.
-    static func gridPoint(after t: Nanos) -> Nanos {
-        let q = t >= 0 ? t / alertStep : (t - alertStep + 1) / alertStep
-        return (q + 1) * alertStep
+    /// The first multiple of `step` strictly after `t`.
+    static func gridPoint(after t: Nanos, step: Nanos = alertStep) -> Nanos {
+        let q = t >= 0 ? t / step : (t - step + 1) / step
+        return (q + 1) * step
     }
 
     public var summary: String {
@@ -200,25 +210,43 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
         let t0 = ContinuousClock.now
         var anyRunning = false
         if let inbox = alertInbox, let newer = inbox.rules(ifNewerThan: alerts.revision) { alerts.sync(rules: newer) }
-        let wanted = alertInbox == nil ? [] : alerts.valueNames
-        if wanted.isEmpty {
-            nextAlertCheck = max(nextAlertCheck, Self.gridPoint(after: target))
-        } else {
-            // Run to each grid instant in (now, target], check the alerts there, then on to
-            // the target.
-            while nextAlertCheck <= target {
-                var running = false
-                for l in legs where !l.venue.finished {
-                    if l.venue.run(to: nextAlertCheck) { running = true }
-                }
-                checkAlerts(at: nextAlertCheck, wanted: wanted)
-                nextAlertCheck += Self.alertStep
-                if !running { break }
+        let hasAlerts = alertInbox != nil && !alerts.valueNames.isEmpty
+        // The grid steps in use; a step new to the session starts after the current time.
+        let now = legs.map(\.venue.now).min() ?? 0
+        var steps = Set<Nanos>()
+        var eventWanted: [String] = []
+        if hasAlerts {
+            for r in alerts.rules where alerts.isArmed(r.name) {
+                if let d = r.checkInterval { steps.insert(d) }
             }
+            eventWanted = alerts.valueNames { $0.checkInterval == nil }
+        }
+        for d in nextAlertChecks.keys where !steps.contains(d) { nextAlertChecks[d] = nil }
+        for d in steps where nextAlertChecks[d] == nil { nextAlertChecks[d] = Self.gridPoint(after: now, step: d) }
+        if eventWanted.isEmpty {
+            // Nothing follows events: the shadows catch up when next needed.
+            for k in shadows.indices { shadows[k].stale = true }
+        } else {
+            catchUpShadows(wanted: eventWanted)
+        }
+        // Run to each grid instant in (now, target], check the alerts there (the events
+        // before it first), then on to the target.
+        while let t = nextAlertChecks.values.min(), t <= target {
+            var running = false
+            for l in legs where !l.venue.finished {
+                if l.venue.run(to: t) { running = true }
+            }
+            if !eventWanted.isEmpty { followEvents(through: t, wanted: eventWanted) }
+            let due = Set(nextAlertChecks.filter { $0.value == t }.keys)
+            let wanted = alerts.valueNames { r in r.checkInterval.map { due.contains($0) } ?? false }
+            checkAlerts(at: t, wanted: wanted, due: due)
+            for d in due { nextAlertChecks[d]! += d }
+            if !running { break }
         }
         for l in legs where !l.venue.finished {
             if l.venue.run(to: target) { anyRunning = true }
         }
+        if !eventWanted.isEmpty { followEvents(through: target, wanted: eventWanted) }
         let el = ContinuousClock.now - t0
         engineSeconds += Double(el.components.seconds) + Double(el.components.attoseconds) / 1e18
         batches += 1
@@ -233,7 +261,7 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
     /// `position` (first instrument, in its units), `pnl` (net of fees, summed), `drawdown`
     /// (peak-to-now of pnl at the checks), `drawdown%` (of max position × mid), `fills`;
     /// `latency.p50/p99/p999` (order round trip of the first instrument's bot).
-    private func checkAlerts(at t: Nanos, wanted: [String]) {
+    private func checkAlerts(at t: Nanos, wanted: [String], due: Set<Nanos>) {
         let want = Set(wanted)
         var values: [String: Double] = [:]
         var equity = 0.0, fills = 0.0
@@ -269,7 +297,105 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
             if let p = v.roundTrip.percentile(99) { values["latency.p99"] = Double(p) }
             if let p = v.roundTrip.percentile(99.9) { values["latency.p999"] = Double(p) }
         }
-        alertInbox?.post(alerts.evaluate(AlertSnapshot(time: t, values: values)), zone: alertZone)
+        alertInbox?.post(alerts.evaluate(AlertSnapshot(time: t, values: values), where: { r in r.checkInterval.map { due.contains($0) } ?? false }),
+                         zone: alertZone)
+    }
+
+    /// With the lock held: brings stale shadow books (event-checked rules were just added, or
+    /// the session starts) up to what the bot's side has seen, silently, then evaluates the
+    /// event-checked rules once on that state at the session's current time.
+    private func catchUpShadows(wanted: [String]) {
+        guard shadows.contains(where: \.stale) else { return }
+        withFeeds { feeds in
+            for k in shadows.indices where shadows[k].stale {
+                shadows[k].stale = false
+                let f = feeds[k], base = legs[k].venue.base, now = legs[k].venue.now
+                while shadows[k].cursor < f.count && f[shadows[k].cursor].localTime <= now {
+                    shadows[k].apply(f[shadows[k].cursor], base: base)
+                    shadows[k].cursor += 1
+                }
+            }
+        }
+        let want = Set(wanted)
+        for k in legs.indices { publish(k, want) }
+        let t = legs.map(\.venue.now).min() ?? 0
+        let fired = alerts.evaluate(AlertSnapshot(time: t, values: eventValues), where: { $0.checkInterval == nil })
+        if !fired.isEmpty { alertInbox?.post(fired, zone: alertZone) }
+    }
+
+    /// With the lock held: feeds each leg's shadow book the market events the bot's side has
+    /// seen up to local time `t` (merged across legs by local time), and after each event that
+    /// changes a wanted price value evaluates the event-checked rules at that event's time.
+    private func followEvents(through t: Nanos, wanted: [String]) {
+        let want = Set(wanted)
+        withFeeds { feeds in
+            while true {
+                // The leg whose next event is earliest (ties: leg order).
+                var pick = -1
+                var at = Nanos.max
+                for k in legs.indices {
+                    let c = shadows[k].cursor
+                    if c < feeds[k].count, feeds[k][c].localTime <= t, feeds[k][c].localTime < at { at = feeds[k][c].localTime; pick = k }
+                }
+                guard pick >= 0 else { break }
+                let f = feeds[pick]
+                let e = f[shadows[pick].cursor]
+                shadows[pick].cursor += 1
+                if shadows[pick].apply(e, base: legs[pick].venue.base) { shadows[pick].dirty = true }
+                // Looked at only at the end of a message (a market order's executions and
+                // prints, the opening book): never a half-applied book.
+                let c = shadows[pick].cursor
+                let end = e.flags.contains(.endOfMessage) || c >= f.count || f[c].localTime != e.localTime
+                guard end, shadows[pick].dirty else { continue }
+                shadows[pick].dirty = false
+                guard publish(pick, want) else { continue }
+                let fired = alerts.evaluate(AlertSnapshot(time: e.localTime, values: eventValues), where: { $0.checkInterval == nil })
+                if !fired.isEmpty { alertInbox?.post(fired, zone: alertZone) }
+            }
+        }
+    }
+
+    /// Calls `body` with each leg's market events as the bot's side receives them: the
+    /// recorded feed of a flow venue, the dataset of a replay (no copies).
+    private func withFeeds(_ body: ([UnsafeBufferPointer<Event>]) -> Void) {
+        if let d = market.replay {
+            d.dataset.withEvents { body([$0]) }
+            return
+        }
+        func nest(_ k: Int, _ acc: [UnsafeBufferPointer<Event>]) {
+            if k == legs.count { body(acc); return }
+            legs[k].venue.recorded.withUnsafeBufferPointer { nest(k + 1, acc + [$0]) }
+        }
+        nest(0, [])
+    }
+
+    /// Writes leg `k`'s wanted price values into `eventValues` under each of its names (its
+    /// symbol; for the first leg also the market's name and a replayed dataset's); true when
+    /// one changed. NaN (a side empty, no trade yet) makes a condition unknown.
+    @discardableResult
+    private func publish(_ k: Int, _ want: Set<String>) -> Bool {
+        var aliases = [legs[k].instrument.symbol]
+        if k == 0 { aliases.append(market.name); if let d = market.replay { aliases.append(d.name) } }
+        let sh = shadows[k]
+        let tick = legs[k].instrument.tickSize.doubleValue
+        let bid = sh.bid.map { Double($0) * tick } ?? .nan
+        let ask = sh.ask.map { Double($0) * tick } ?? .nan
+        let last = sh.last.map { Double($0) * tick } ?? .nan
+        var changed = false
+        func set(_ n: String, _ v: Double) {
+            guard want.contains(n) else { return }
+            if let old = eventValues[n], old == v || (old.isNaN && v.isNaN) { return }
+            eventValues[n] = v
+            changed = true
+        }
+        for a in aliases {
+            set("mid(\(a))", bid.isNaN || ask.isNaN ? .nan : (bid + ask) / 2)
+            set("bid(\(a))", bid)
+            set("ask(\(a))", ask)
+            set("spread(\(a))", bid.isNaN || ask.isNaN ? .nan : ask - bid)
+            set("last(\(a))", last)
+        }
+        return changed
     }
 
     // MARK: Runner
@@ -419,5 +545,33 @@ public enum LiveSessions {
             s.stop()
             unregister(s)
         }
+    }
+}
+
+/// The bot's view of one leg's book for event-checked alerts: an L3 book fed with the events
+/// the bot's side receives (the same events, in the same order, as `Trader.apply`), the last
+/// trade, and how far into the feed it is.
+struct AlertShadow {
+    var book = L3Book()
+    var last: Ticks? = nil
+    var cursor = 0
+    /// True when it has not followed the feed (no event-checked rule): it catches up silently.
+    var stale = true
+    /// The message being applied changed the top of book or the last trade.
+    var dirty = false
+
+    var bid: Ticks? { let b = book.bestBid; return b == Ticks.min || b == Ticks.max ? nil : b }
+    var ask: Ticks? { let a = book.bestAsk; return a == Ticks.min || a == Ticks.max ? nil : a }
+
+    /// Applies `e`; true when the top of book or the last trade may have changed.
+    @discardableResult
+    mutating func apply(_ e: Event, base: Ticks) -> Bool {
+        if e.kind == .trade {
+            last = base + Ticks(e.price)
+            return true
+        }
+        let (b, a) = (book.bestBid, book.bestAsk)
+        book.apply(e, base: base)
+        return book.bestBid != b || book.bestAsk != a
     }
 }

@@ -124,37 +124,15 @@ enum WatchlistCommands {
         var zone = "UTC"
         for (_, d) in members {
             zone = d.zone
-            let t = TableFunctions.trades(d, session: ctx.session)
-            let q = try TableFunctions.quotes(d, session: ctx.session)
-            let px = PlotCommand.numbers(t.column(named: "px")!)?.values ?? []
-            let qty = PlotCommand.numbers(t.column(named: "qty")!)?.values ?? []
-            var series = px
-            var times: [Int64] = { if case .timestamp(let v, _)? = t.column(named: "ts")?.data { v } else { [] } }()
-            let b = PlotCommand.numbers(q.column(named: "bid")!)?.values ?? []
-            let a = PlotCommand.numbers(q.column(named: "ask")!)?.values ?? []
-            if series.isEmpty {
-                // No trades (bars only, or a book without prints): the close or the mid.
-                if !d.dataset.bars.isEmpty {
-                    let bars = TableFunctions.bars(d)
-                    series = PlotCommand.numbers(bars.column(named: "close")!)?.values ?? []
-                    if case .timestamp(let v, _)? = bars.column(named: "ts")?.data { times = v }
-                } else {
-                    series = zip(b, a).map { ($0 + $1) / 2 }
-                    if case .timestamp(let v, _)? = q.column(named: "ts")?.data { times = v }
-                }
-            }
-            let vol = !qty.isEmpty ? qty.reduce(0, +) : (!d.dataset.bars.isEmpty ? (PlotCommand.numbers(TableFunctions.bars(d).column(named: "volume")!)?.values ?? []).reduce(0, +) : .nan)
-            let finite = series.filter(\.isFinite)
-            let first = finite.first ?? .nan, lastValue = finite.last ?? .nan
-            symbol.append(d.instrument.symbol.isEmpty ? d.name : d.instrument.symbol)
-            last.append(lastValue)
-            change.append(lastValue - first)
-            changePct.append(first != 0 ? (lastValue - first) / first * 100 : .nan)
-            let lb = b.last(where: \.isFinite) ?? .nan, la = a.last(where: \.isFinite) ?? .nan
-            bid.append(lb); ask.append(la); spread.append(la - lb)
-            volume.append(vol)
-            spark.append(sparkline(series, width: 20))
-            asOf.append(times.last ?? Column.null)
+            let row = try staticRow(d, session: ctx.session)
+            symbol.append(row.symbol)
+            last.append(row.last)
+            change.append(row.last - row.first)
+            changePct.append(row.first != 0 ? (row.last - row.first) / row.first * 100 : .nan)
+            bid.append(row.bid); ask.append(row.ask); spread.append(row.ask - row.bid)
+            volume.append(row.volume)
+            spark.append(sparkline(row.series, width: 20))
+            asOf.append(row.time)
         }
         var names = members.map(\.0)
         for (k, m) in liveMembers {
@@ -179,6 +157,40 @@ enum WatchlistCommands {
             Column("trend", .text(spark)),
             Column("as_of", .timestamp(asOf, zone: zone)),
         ]))
+    }
+
+    /// A dataset member's row: the last trade (or last close of bar data, or the mid), the
+    /// first of the same series, the final bid/ask, the traded volume, the series and its last
+    /// time (`Column.null` when none).
+    static func staticRow(_ d: DatasetObject, session: Session) throws(WorkbenchError)
+        -> (symbol: String, first: Double, last: Double, bid: Double, ask: Double, volume: Double, series: [Double], time: Int64)
+    {
+        do {
+            let t = TableFunctions.trades(d, session: session)
+            let q = try TableFunctions.quotes(d, session: session)
+            let px = PlotCommand.numbers(t.column(named: "px")!)?.values ?? []
+            let qty = PlotCommand.numbers(t.column(named: "qty")!)?.values ?? []
+            var series = px
+            var times: [Int64] = { if case .timestamp(let v, _)? = t.column(named: "ts")?.data { v } else { [] } }()
+            let b = PlotCommand.numbers(q.column(named: "bid")!)?.values ?? []
+            let a = PlotCommand.numbers(q.column(named: "ask")!)?.values ?? []
+            if series.isEmpty {
+                // No trades (bars only, or a book without prints): the close or the mid.
+                if !d.dataset.bars.isEmpty {
+                    let bars = TableFunctions.bars(d)
+                    series = PlotCommand.numbers(bars.column(named: "close")!)?.values ?? []
+                    if case .timestamp(let v, _)? = bars.column(named: "ts")?.data { times = v }
+                } else {
+                    series = zip(b, a).map { ($0 + $1) / 2 }
+                    if case .timestamp(let v, _)? = q.column(named: "ts")?.data { times = v }
+                }
+            }
+            let vol = !qty.isEmpty ? qty.reduce(0, +) : (!d.dataset.bars.isEmpty ? (PlotCommand.numbers(TableFunctions.bars(d).column(named: "volume")!)?.values ?? []).reduce(0, +) : .nan)
+            let finite = series.filter(\.isFinite)
+            let lb = b.last(where: \.isFinite) ?? .nan, la = a.last(where: \.isFinite) ?? .nan
+            return (d.instrument.symbol.isEmpty ? d.name : d.instrument.symbol, finite.first ?? .nan, finite.last ?? .nan, lb, la, vol,
+                    series, times.last ?? Column.null)
+        }
     }
 
     /// A live instrument's row, from the workspace's live session on its market: trades of the

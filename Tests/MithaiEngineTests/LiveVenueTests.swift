@@ -200,3 +200,75 @@ import Testing
         #expect(!v.manualOrders.contains { $0.id == far.id })
     }
 }
+
+/// Platform-side stops trigger on the print that reaches them, at its local time, not at the
+/// next decision time; the result does not depend on how time is sliced.
+@Suite struct LiveStopTriggerTests {
+    static let entry = 2 * Time.millisecond
+
+    /// Runs a venue for 10 s, places `place(v, lastTrade)` stops, then runs 5 more minutes in
+    /// slices of `slice`.
+    static func run(slice: Nanos, place: (any LiveVenueHandle, Ticks) -> [OrderID]) -> (any LiveVenueHandle, [OrderID], Nanos) {
+        let g = OrderFlowGenerator(parameters: LiveVenueTests.flow, model: .zeroIntelligence, reference: 30_000,
+                                   start: LiveVenueTests.start, seed: 42)
+        let v = LiveRunner.make(LiveVenueTests.configuration(), strategy: .grid(LiveVenueTests.grid), base: 30_000, feed: .flow(g))
+        var t = LiveVenueTests.start + 10 * Time.second + 37 * Time.millisecond   // between two decision times
+        v.run(to: t)
+        let placed = t
+        let last = v.recentTrades(1)[0].ticks(base: v.base)
+        let ids = place(v, last)
+        let end = t + 300 * Time.second
+        while t < end { t = min(end, t + slice); v.run(to: t) }
+        return (v, ids, placed)
+    }
+
+    /// The first trade print after `after` (local time) at or beyond `stop` on the trigger side.
+    static func triggerPrint(_ v: any LiveVenueHandle, after: Nanos, stop: Ticks, buy: Bool) -> Event? {
+        v.recorded.first { e in
+            e.kind == .trade && e.localTime > after && (buy ? e.ticks(base: v.base) >= stop : e.ticks(base: v.base) <= stop)
+        }
+    }
+
+    @Test func aStopIsSentAtThePrintsLocalTime() {
+        var sellStop: Ticks = 0, buyStop: Ticks = 0
+        let place: (any LiveVenueHandle, Ticks) -> [OrderID] = { v, last in
+            sellStop = last - 2
+            buyStop = last + 2
+            let a = v.submitManual(side: .sell, type: .stop, timeInForce: .gtc, price: 0, stopPrice: sellStop, quantity: 3)
+            let b = v.submitManual(side: .buy, type: .stopLimit, timeInForce: .ioc, price: last + 12, stopPrice: buyStop, quantity: 3)
+            return [a.id, b.id]
+        }
+        let (v, ids, placed) = Self.run(slice: 250 * Time.millisecond, place: place)
+        let sellPrint = Self.triggerPrint(v, after: placed, stop: sellStop, buy: false)
+        let buyPrint = Self.triggerPrint(v, after: placed, stop: buyStop, buy: true)
+        #expect(sellPrint != nil && buyPrint != nil, "both stops are 2 ticks from the last trade: prints reach them in 5 minutes")
+        var offGrid = 0
+        for (id, print) in zip(ids, [sellPrint, buyPrint]) {
+            guard let print else { continue }
+            let fills = v.manualFills.filter { $0.orderID == id }
+            #expect(!fills.isEmpty, "the triggered order executes")
+            // Sent at the print's local time, at the exchange one entry latency later.
+            for f in fills { #expect(f.exchangeTime == print.localTime + Self.entry) }
+            if (print.localTime - LiveVenueTests.start) % (100 * Time.millisecond) != 0 { offGrid += 1 }
+        }
+        #expect(offGrid > 0, "at least one trigger print falls between two decision times")
+        #expect(!v.manualOrders.contains { $0.type == .stop || $0.type == .stopLimit }, "no stop is held any more")
+        #expect(v.manualOrders.allSatisfy { $0.status == .filled })
+
+        // Any slicing gives the same manual fills.
+        for slice in [Time.second * 7, 3 * Time.millisecond + 1] {
+            let (w, _, _) = Self.run(slice: slice, place: place)
+            #expect(w.manualFills == v.manualFills)
+            #expect(w.botFills == v.botFills)
+        }
+    }
+
+    @Test func aStopAlreadyReachedIsSentAtOnce() {
+        let (v, ids, placed) = Self.run(slice: Time.second) { v, last in
+            [v.submitManual(side: .sell, type: .stop, timeInForce: .gtc, price: 0, stopPrice: last + 1, quantity: 2).id]
+        }
+        let fills = v.manualFills.filter { $0.orderID == ids[0] }
+        #expect(!fills.isEmpty)
+        for f in fills { #expect(f.exchangeTime == placed + Self.entry) }
+    }
+}

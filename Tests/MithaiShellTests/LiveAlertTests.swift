@@ -19,9 +19,12 @@ import Glibc
         ]
     }
 
-    /// Checked on the 100 ms grid of simulated time: 45.6 s after the open of the simulated day.
-    static let firedLine = "alert peak fired at 2026-01-05 00:00:45.600 UTC: mid(sim) > 60001  [mid(sim)=60001.05]"
-    static let firedNanos: Int64 = 1_767_571_245_600_000_000
+    /// A price condition is checked at every event that changes its values: it fires at the
+    /// local time of the message that lifted the mid above 60001 (45.587722943 s after the open
+    /// of the simulated day), not at the next 100 ms grid point (45.6 s, where a `check=100ms`
+    /// copy fires: `LiveSessionCommandTests`).
+    static let firedLine = "alert peak fired at 2026-01-05 00:00:45.587722943 UTC: mid(sim) > 60001  [mid(sim)=60001.05]"
+    static let firedNanos: Int64 = 1_767_571_245_587_722_943
 
     static func alertLines(_ text: String) -> [String] {
         text.split(separator: "\n").map(String.init).filter { $0.hasPrefix("alert ") && $0.contains(" fired at ") }
@@ -72,7 +75,7 @@ import Glibc
         tty.waitForEditing()
         mark = tty.mark
         tty.send("alerts\r")
-        #expect(tty.waitFor("2026-01-05 00:00:45.600", after: mark))
+        #expect(tty.waitFor("2026-01-05 00:00:45.587", after: mark))
         tty.waitForEditing()
         tty.send(".quit\r")
         #expect([0, 256].contains(tty.exitStatus()))
@@ -103,7 +106,7 @@ import Glibc
         if let a = out.range(of: LiveAlertTests.firedLine), let r = out.range(of: "r1: grid mm on sim") {
             #expect(a.upperBound <= r.lowerBound)
         }
-        #expect(out.contains("2026-01-05 00:00:45.600  peak"))
+        #expect(out.contains("2026-01-05 00:00:45.587722943  peak"))
         // A script file (statements run by the script driver) and a piped session paced at 10x.
         let file = dir.appendingPathComponent("live-alert.mithai")
         try script("max").write(to: file, atomically: true, encoding: .utf8)
@@ -139,13 +142,15 @@ import Glibc
         #expect(run.status == 0, "\(run.stderr)")
         let lines = LiveAlertTests.alertLines(run.stdout)
         // dip only between 5 s and 10 s, up from 10 s; late in the second session (live2), at
-        // its first check, delivered when the script ends.
-        #expect(lines.first == "alert dip fired at 2026-01-05 00:00:09.500 UTC: mid(sim) < 59999.5  [mid(sim)=59999.45]", "\(run.stdout)")
+        // the opening book (1 ms feed latency), delivered when the script ends. Price
+        // conditions fire at their event's time; position(live1) on the 100 ms grid.
+        #expect(lines.first == "alert dip fired at 2026-01-05 00:00:09.412906699 UTC: mid(sim) < 59999.5  [mid(sim)=59999.45]", "\(run.stdout)")
         #expect(lines.filter { $0.hasPrefix("alert dip ") }.count == 1)
         #expect(lines.filter { $0.hasPrefix("alert up ") }.count == 1)
         #expect(lines.contains { $0.hasPrefix("alert up fired at 2026-01-05 00:00:1") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("alert inv fired at 2026-01-05 00:00:1") }, "\(lines)")
-        #expect(lines.last == "alert late fired at 2026-01-05 00:00:00.100 UTC: mid(sim) > 0  [mid(sim)=59999.95]", "\(run.stdout)")
+        #expect(lines.last == "alert late fired at 2026-01-05 00:00:00.001 UTC: mid(sim) > 0  [mid(sim)=60000]", "\(run.stdout)")
+        #expect(lines.contains { $0.hasPrefix("alert inv fired at 2026-01-05 00:00:10.800 UTC") }, "\(lines)")
         // In time order within the first session.
         let first = lines.dropLast()
         let times = first.compactMap { line in line.range(of: " fired at ").map { String(line[$0.upperBound...].prefix(23)) } }

@@ -107,20 +107,57 @@ public struct AlertRule: Sendable, Equatable {
         case every(Int64)
     }
 
+    /// When a live session checks the rule (backtests and replays of a dataset check every
+    /// rule at each update of its values).
+    public enum Check: Sendable, Equatable {
+        /// Price conditions at every event that changes their values, others every 100 ms.
+        case standard
+        /// On a grid of this many ns of simulated time (multiples since the epoch).
+        case interval(Int64)
+        /// At every event that changes its values (price conditions only).
+        case event
+    }
+
     public var name: String
     /// The condition as the user wrote it, for messages.
     public var text: String
     public var condition: AlertCondition
     public var repeatMode: Repeat
     public var bell: Bool
+    public var check: Check
 
-    public init(name: String, text: String, condition: AlertCondition, repeatMode: Repeat = .edge, bell: Bool = false) {
+    public init(name: String, text: String, condition: AlertCondition, repeatMode: Repeat = .edge, bell: Bool = false,
+                check: Check = .standard)
+    {
         self.name = name
         self.text = text
         self.condition = condition
         self.repeatMode = repeatMode
         self.bell = bell
+        self.check = check
     }
+
+    /// The value names a live session can follow event by event: the top of book and the
+    /// last trade of an instrument (`mid(X)`, `bid(X)`, `ask(X)`, `spread(X)`, `last(X)`).
+    public static func isPriceValue(_ name: String) -> Bool {
+        name.hasSuffix(")") && ["mid(", "bid(", "ask(", "spread(", "last("].contains { name.hasPrefix($0) }
+    }
+
+    /// Whether every value the condition reads is a price value (see `isPriceValue`).
+    public var readsPricesOnly: Bool { condition.valueNames.allSatisfy(Self.isPriceValue) }
+
+    /// In a live session: nil when checked at every event that changes its values, else the
+    /// grid step in ns (`standard`: 100 ms unless the condition reads prices only).
+    public var checkInterval: Int64? {
+        switch check {
+        case .event: return nil
+        case .interval(let d): return d
+        case .standard: return readsPricesOnly ? nil : AlertRule.standardInterval
+        }
+    }
+
+    /// The grid step of rules that are not checked event by event, unless they say otherwise.
+    public static let standardInterval: Int64 = 100_000_000
 }
 
 /// One alert that fired: which, when (simulated ns), and the values it saw.
@@ -203,19 +240,22 @@ public struct AlertBook: Sendable, Equatable {
     }
 
     /// Every value name the armed rules read (what a driver must put in its snapshots).
-    public var valueNames: [String] {
+    public var valueNames: [String] { valueNames { _ in true } }
+
+    /// The value names of the armed rules that `include` accepts.
+    public func valueNames(where include: (AlertRule) -> Bool) -> [String] {
         var out: [String] = []
-        for (r, s) in zip(rules, states) where !s.spent {
+        for (r, s) in zip(rules, states) where !s.spent && include(r) {
             for n in r.condition.valueNames where !out.contains(n) { out.append(n) }
         }
         return out
     }
 
-    /// Evaluates every armed rule on `snapshot`; returns the firings (definition order) and
-    /// appends them to `history`.
-    public mutating func evaluate(_ snapshot: AlertSnapshot) -> [AlertFiring] {
+    /// Evaluates every armed rule on `snapshot` (or those `include` accepts); returns the
+    /// firings (definition order) and appends them to `history`.
+    public mutating func evaluate(_ snapshot: AlertSnapshot, where include: (AlertRule) -> Bool = { _ in true }) -> [AlertFiring] {
         var fired: [AlertFiring] = []
-        for i in rules.indices where !states[i].spent {
+        for i in rules.indices where !states[i].spent && include(rules[i]) {
             let rule = rules[i]
             guard let now = rule.condition.truth(snapshot) else { continue }
             var fire = false

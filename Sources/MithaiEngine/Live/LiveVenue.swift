@@ -99,10 +99,15 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
     private var started = false
     private var flattenID: OrderID = 1 << 61
     /// Manual stop and stop-limit orders held by the venue until triggered (a platform-side
-    /// stop: checked at each decision time against the last trade price the bot's side saw;
-    /// then sent as a market (IOC) or limit order with the same id).
+    /// stop: it sees every trade print at the print's local time, and the first print that
+    /// reaches its stop price sends it, at that time, as a market (IOC) or limit order with the
+    /// same id; entry latency applies from there). A stop whose price the last trade already
+    /// reached when it is placed is sent at once.
     public private(set) var pendingStops: [LocalOrder] = []
     private var lastTrade: Ticks? = nil
+    /// Set when a print triggered a stop inside `advance`'s batch loop (its limits must be
+    /// recomputed: a request is now on its way to the exchange).
+    private var stopsSent = false
 
     public init(exchange: Exchange, trader: Trader, latency: Latency, strategy: S, settings: BacktestSettings,
                 feed: LiveFeed, recording: Bool = true)
@@ -178,7 +183,6 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             trader.time = d
             if !botHalted { strategy.decide(&trader) }
             sendRequests()
-            if !pendingStops.isEmpty { triggerStops(at: d) }
             steps += 1
             if let m = trader.midHalfTicks { lastMark = m }
             if settings.equityEvery > 0 && steps % settings.equityEvery == 0 {
@@ -209,6 +213,8 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             pendingStops.append(LocalOrder(id: id, side: side, type: type, timeInForce: timeInForce, price: price, stopPrice: stopPrice,
                                            quantity: quantity, leaves: quantity, executed: 0, status: .new, pending: .none,
                                            submitTime: now, requestTime: now, record: -1))
+            if let last = lastTrade { triggerStops(price: last, at: now) }
+            stopsSent = false
             return (id, nil)
         }
         if let r = manual.submit(OrderRequest(id: id, side: side, type: type, timeInForce: timeInForce, price: price,
@@ -333,6 +339,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             var exchangeLimit = min(min(tLocalOrder &- 1, tExchangeOrder), target)
             var li = localCursor
             var ei = exchangeCursor
+            var triggered = false
             while true {
                 let lt = li < localCount ? localFeed[li].localTime : Nanos.max
                 let et = ei < exchangeCount ? exchangeFeed[ei].exchTime : Nanos.max
@@ -340,6 +347,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
                     if lt > localLimit { break }
                     applyLocal(localFeed[li])
                     li &+= 1
+                    if stopsSent { stopsSent = false; triggered = true; break }
                 } else {
                     if et > exchangeLimit { break }
                     let produced = exchange.process(exchangeFeed[ei])
@@ -356,6 +364,8 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             exchangeEvents &+= ei - exchangeCursor
             localCursor = li
             exchangeCursor = ei
+            // A stop sent by a print: its request is in `toExchange`, recompute the limits.
+            if triggered { continue }
             let tLocalData = li < localCount ? localFeed[li].localTime : Nanos.max
             let tExchangeData = ei < exchangeCount ? exchangeFeed[ei].exchTime : Nanos.max
             var t = tLocalData
@@ -370,6 +380,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
                 applyLocal(localFeed[localCursor])
                 localCursor &+= 1
                 localEvents &+= 1
+                stopsSent = false
             case 1:
                 let m = toLocal.pop()
                 if m.id >= LiveVenue.manualIDBase {
@@ -395,11 +406,12 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
         }
     }
 
-    /// Sends the held stops whose trigger the last trade reached (buy: at or above the stop
-    /// price; sell: at or below).
-    private mutating func triggerStops(at t: Nanos) {
-        guard let last = lastTrade else { return }
+    /// Sends, at time `t`, the held stops whose trigger a trade at `last` reaches (buy: at or
+    /// above the stop price; sell: at or below), in the order they were placed. Sets
+    /// `stopsSent` when it sent any.
+    private mutating func triggerStops(price last: Ticks, at t: Nanos) {
         var keep: [LocalOrder] = []
+        var sent = false
         for s in pendingStops {
             let hit = s.side == .buy ? last >= s.stopPrice : last <= s.stopPrice
             if !hit { keep.append(s); continue }
@@ -408,16 +420,22 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             _ = manual.submit(OrderRequest(id: s.id, side: s.side, type: market ? .market : .limit,
                                            timeInForce: market ? .ioc : s.timeInForce, price: s.price, stopPrice: s.stopPrice,
                                            quantity: s.quantity))
+            sent = true
         }
+        guard sent else { return }
         pendingStops = keep
-        sendManual()
+        sendManual(at: t)
+        stopsSent = true
     }
 
     @inline(__always)
     private mutating func applyLocal(_ e: Event) {
         trader.apply(e)
         if e.kind == .trade {
-            lastTrade = e.ticks(base: trader.base)
+            let p = e.ticks(base: trader.base)
+            lastTrade = p
+            // Platform-side stops see the print now, not at the next decision.
+            if !pendingStops.isEmpty { triggerStops(price: p, at: e.localTime) }
         }
         if e.kind == .trade && e.side != .none {
             strategy.observe(TradePrint(time: e.localTime, price: e.ticks(base: trader.base), quantity: Lots(e.quantity), side: e.side))
@@ -442,8 +460,10 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
         trader.outbox.removeAll(keepingCapacity: true)
     }
 
-    private mutating func sendManual() {
-        for m in manual.outbox { route(m, at: now) }
+    private mutating func sendManual() { sendManual(at: now) }
+
+    private mutating func sendManual(at t: Nanos) {
+        for m in manual.outbox { route(m, at: t) }
         manual.outbox.removeAll(keepingCapacity: true)
     }
 
