@@ -23,8 +23,14 @@ public final class MarketObject: WorkspaceObject {
     public let legs: [Leg]
     public let replay: DatasetObject?
     public let seed: Int
+    /// True (the default for zi/hawkes): our orders and the crowd's share one L3 book in one
+    /// matching engine (`ImpactExchange`). False (`impact=off`): the crowd trades on its own
+    /// book and our orders are matched against its feed (no impact), for comparison studies.
+    /// A replay never has impact (a recording cannot react).
+    public let impact: Bool
 
-    init(name: String, model: String, flowModel: FlowModel, legs: [Leg], replay: DatasetObject?, seed: Int) {
+    init(name: String, model: String, flowModel: FlowModel, legs: [Leg], replay: DatasetObject?, seed: Int, impact: Bool = true) {
+        self.impact = replay == nil && impact
         self.name = name
         self.model = model
         self.flowModel = flowModel
@@ -46,17 +52,18 @@ public final class MarketObject: WorkspaceObject {
 
     public var summary: String {
         if let d = replay { return "market \(name): replay of \(d.name)" }
-        return "market \(name): \(model) " + legs.map(\.instrument.symbol).joined(separator: ",") + " seed=\(seed)"
+        return "market \(name): \(model) " + legs.map(\.instrument.symbol).joined(separator: ",") + " seed=\(seed)" + (impact ? "" : " impact=off")
     }
     public var display: String {
         if let d = replay { return "\(name): replay of \(d.name) (\(Renderer.grouped(d.dataset.eventCount)) events)" }
         let l = legs.map { l in
             "\(l.instrument.venue):\(l.instrument.symbol) limit \(Format.real(l.flow.limitRate))/s market \(Format.real(l.flow.marketRate))/s cancel \(Format.real(l.flow.cancelRate))/s/order size \(Format.real(l.flow.meanSize)) range \(l.flow.priceRange)"
         }
-        return "\(name): \(model) market, seed \(seed): " + l.joined(separator: "; ")
+        return "\(name): \(model) market, seed \(seed)\(impact ? "" : ", no impact"): " + l.joined(separator: "; ")
     }
     public var canonical: String {
-        "market|\(model)|\(flowModel)|\(seed)|\(replay?.canonical ?? "")|" + legs.map {
+        // `|noimpact` only when off: markets defined before impact existed keep their digests.
+        "market|\(model)|\(flowModel)|\(seed)\(impact || replay != nil ? "" : "|noimpact")|\(replay?.canonical ?? "")|" + legs.map {
             "\($0.instrument.symbol),\($0.flow),\($0.reference),\($0.start),\($0.end),\($0.seed)"
         }.joined(separator: ";")
     }
@@ -76,14 +83,17 @@ public enum LiveCommands {
         Parameter("self", .option, .number, default: "0.6", "hawkes: self-excitation αᵢᵢ"),
         Parameter("cross", .option, .number, default: "0.01", "hawkes: cross-excitation αᵢⱼ"),
         Parameter("decay", .option, .number, default: "5", "hawkes: kernel decay β per second"),
+        Parameter("impact", .option, .bool, default: "on",
+                  "zi/hawkes: on = one L3 book and matching engine for the crowd and our orders (real queue positions and market impact); off = our orders matched against the crowd's feed without touching its book"),
     ]
 
     static let specs: [CommandSpec] = [
         CommandSpec("market", category: "live",
                     summary: "defines a simulated venue: zero-intelligence (zi) or Hawkes order flow on a full L3 book, or a dataset replayed live",
                     parameters: [Parameter("name", .positional, .value, "`market NAME = zi|hawkes [preset=...]` or `market NAME = replay DATA`")] + flowOptions,
-                    examples: ["market sim = zi preset=nse:RELIANCE seed=7", "market pair = hawkes preset=nse:RELIANCE,nse:INFY seed=3 self=0.5"],
-                    details: "Formulas and references: docs/LIVE.md. Presets set tick, lot, hours (NSE 09:15-15:30 IST; crypto 24/7), price level and typical rates.",
+                    examples: ["market sim = zi preset=nse:RELIANCE seed=7", "market pair = hawkes preset=nse:RELIANCE,nse:INFY seed=3 self=0.5",
+                               "market exo = zi preset=nse:RELIANCE seed=7 impact=off"],
+                    details: "zi and hawkes markets have market impact: the crowd's orders and ours share one L3 book and one matching engine (our aggressive orders take the crowd's liquidity, crowd market orders fill our resting orders in price-time priority, the crowd prices off the book with our quotes); impact=off matches our orders against the crowd's feed instead, for comparison. Formulas and references: docs/LIVE.md. Presets set tick, lot, hours (NSE 09:15-15:30 IST; crypto 24/7), price level and typical rates.",
                     acceptsExtraOptions: true,
                     handler: { ctx in try market(&ctx) }),
         CommandSpec("live", category: "live",
@@ -156,8 +166,12 @@ public enum LiveCommands {
         let name = first.label
         let model = try CommandContext.word(of: first.value)
         let seed = try ctx.integer("seed") ?? 1
+        let impact = try ctx.bool("impact")
         switch model {
         case "replay":
+            if impact == true {
+                throw .at(ctx.range("impact"), "a replayed dataset cannot react to our orders: impact is for zi and hawkes markets")
+            }
             guard let de = ctx.exprs("name").first else { throw .at(first.value.range, "replay which dataset? market \(name) = replay DATA") }
             guard case .object(let o) = try ctx.session.evaluate(de, in: &ctx.workspace), let d = o.as(DatasetObject.self) else {
                 throw .at(de.range, "expected a dataset (load one first)")
@@ -222,7 +236,7 @@ public enum LiveCommands {
             let legSeed = UInt64(bitPattern: Int64(seed)) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(k + 1)
             legs.append(MarketObject.Leg(instrument: p.instrument, flow: flow, reference: reference, start: start, end: end, seed: legSeed))
         }
-        let m = MarketObject(name: name, model: model, flowModel: flowModel, legs: legs, replay: nil, seed: seed)
+        let m = MarketObject(name: name, model: model, flowModel: flowModel, legs: legs, replay: nil, seed: seed, impact: impact ?? true)
         ctx.workspace.define(name, .object(ObjectRef(m)))
         return .object(ObjectRef(m))
     }
@@ -296,7 +310,7 @@ public enum LiveCommands {
                                               fees: TradingValueFees(makerRate: maker ?? .zero, takerRate: taker ?? .zero))
                 let g = OrderFlowGenerator(parameters: l.flow, model: market.flowModel, reference: l.reference, start: l.start,
                                            end: l.end, seed: l.seed)
-                let v = LiveRunner.make(c, strategy: m, base: l.reference, feed: .flow(g))
+                let v = LiveRunner.make(c, strategy: m, base: l.reference, feed: market.impact ? .impact(g) : .flow(g))
                 legs.append(LiveLeg(instrument: l.instrument, venue: v, configuration: c, inventoryLimit: limit, base: l.reference))
             }
         }

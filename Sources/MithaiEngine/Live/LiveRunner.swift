@@ -80,7 +80,7 @@ final class LiveVenueBox<E: ExchangeModel, L: LatencyModel, S: LiveStrategy>: Li
     var exchangeEvents: Int { venue.exchangeEvents }
     var roundTrip: LatencyHistogram { venue.roundTrip }
     var tickToOrder: LatencyHistogram { venue.tickToOrder }
-    var flowCounts: FlowCounts? { venue.generator?.counts }
+    var flowCounts: FlowCounts? { venue.generator?.counts ?? venue.exchange.generatedCounts }
     var valuation: Valuation { venue.trader.ledger.valuation }
     var base: Ticks { venue.trader.base }
     func recentTrades(_ n: Int) -> [Event] {
@@ -112,7 +112,8 @@ final class LiveVenueBox<E: ExchangeModel, L: LatencyModel, S: LiveStrategy>: Li
 public enum LiveRunner {
     /// Builds a venue: the exchange, queue, latency and fee models of `configuration` (as
     /// `BacktestRunner.run` chooses them), the strategy, and the feed. A flow feed produces L3
-    /// events: use `exchange: .l3FIFO`.
+    /// events: use `exchange: .l3FIFO`. An impact feed gets the impact engine (`ImpactExchange`,
+    /// whatever `exchange` says: there is one matching engine and one book).
     public static func make(_ configuration: BacktestConfiguration, strategy model: LiveStrategyModel, base: Ticks,
                             feed: LiveFeed, recording: Bool = true) -> any LiveVenueHandle
     {
@@ -133,6 +134,12 @@ public enum LiveRunner {
     private static func withStrategy<S: LiveStrategy>(_ c: BacktestConfiguration, _ s: S, _ base: Ticks, _ feed: LiveFeed,
                                                       _ recording: Bool) -> any LiveVenueHandle
     {
+        if case .impact(let g) = feed {
+            let v = c.valuation
+            let trader = Trader(base: base, valuation: v, orderByOrder: true)
+            return LiveVenueBox(LiveVenue(exchange: ImpactExchange(flow: g, fees: c.fees, valuation: v), trader: trader,
+                                          latency: c.latency, strategy: s, settings: c.settings, feed: feed, recording: recording))
+        }
         let lot = c.lotSize.doubleValue
         if c.exchange == .l3FIFO { return withQueue(c, RiskAverseQueue(), s, base, feed, recording) }
         switch c.queue {

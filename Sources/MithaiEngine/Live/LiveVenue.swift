@@ -16,8 +16,13 @@ public enum LiveFeed: Sendable {
     /// A recorded dataset: the exchange's events in exchange-time order and the strategy's in
     /// local-time order (the same events; see `Backtest.exchangeOrder`).
     case replay(exchange: ContiguousArray<Event>, local: ContiguousArray<Event>)
-    /// Simulated order flow.
+    /// Simulated order flow, exogenous: the crowd trades on its own book and the exchange
+    /// simulator matches our orders against its feed (our orders never change the crowd's book).
     case flow(OrderFlowGenerator)
+    /// Simulated order flow with market impact: the crowd and our orders share one L3 book in
+    /// an `ImpactExchange` (which `LiveRunner` builds around this generator; the venue then
+    /// takes its market from the exchange). docs/LIVE.md, *Market impact*.
+    case impact(OrderFlowGenerator)
 }
 
 /// What the live venue's bot and manual account look like at the current simulated time.
@@ -136,15 +141,26 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
                 localFeed.append(e)
                 if recording { recorded.append(e) }
             }
+        case .impact:
+            precondition(Exchange.generatesMarket, "an impact feed needs an exchange that generates its market (ImpactExchange)")
+            exchangeFeed = []
+            localFeed = []
+            replay = false
+            generator = nil
+            generatedStart = self.exchange.published.first?.exchTime ?? Nanos.max
+            publish()
         }
     }
+
+    /// Exchange time of the opening book of a generating exchange.
+    private var generatedStart: Nanos = Nanos.max
 
     /// Starts the run: t0 is the first event's time (the same as a backtest's).
     private mutating func begin() {
         started = true
         let firstExchange = exchangeFeed.first?.exchTime ?? Nanos.max
         let firstLocal = localFeed.first?.localTime ?? Nanos.max
-        let t0 = min(firstExchange, firstLocal, generator?.nextTime ?? Nanos.max)
+        let t0 = min(firstExchange, firstLocal, generator?.nextTime ?? Nanos.max, generatedStart, exchange.nextArrival)
         if t0 == Nanos.max { finished = true; return }
         startTime = t0
         now = t0
@@ -318,6 +334,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
     }
 
     private mutating func advance(to target: Nanos) -> Bool {
+        if Exchange.generatesMarket { return advanceGenerated(to: target) }
         produce(through: target)
         let more = exchangeFeed.withUnsafeBufferPointer { ex in
             localFeed.withUnsafeBufferPointer { lo in advance(to: target, ex, lo) }
@@ -382,17 +399,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
                 localEvents &+= 1
                 stopsSent = false
             case 1:
-                let m = toLocal.pop()
-                if m.id >= LiveVenue.manualIDBase {
-                    manual.time = t
-                    _ = manual.receive(m, at: t)
-                } else {
-                    trader.time = t
-                    if m.requestTime > 0 && m.answers != .update && m.answers != .fill {
-                        roundTrip.record(t - m.requestTime)
-                    }
-                    if let f = trader.receive(m, at: t) { strategy.didFill(f) }
-                }
+                deliver(toLocal.pop(), at: t)
             case 2:
                 let produced = exchange.process(exchangeFeed[exchangeCursor])
                 exchangeCursor &+= 1
@@ -404,6 +411,69 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
                 if !exchange.outbox.isEmpty { sendResponses() }
             }
         }
+    }
+
+    /// A response reaching its account at local time `t`.
+    private mutating func deliver(_ m: OrderMessage, at t: Nanos) {
+        if m.id >= LiveVenue.manualIDBase {
+            manual.time = t
+            _ = manual.receive(m, at: t)
+        } else {
+            trader.time = t
+            if m.requestTime > 0 && m.answers != .update && m.answers != .fill {
+                roundTrip.record(t - m.requestTime)
+            }
+            if let f = trader.receive(m, at: t) { strategy.didFill(f) }
+        }
+    }
+
+    /// `advance` for an exchange that generates its market (the impact engine): crowd arrivals
+    /// are produced one at a time, when they are the next thing to happen, so each sees every
+    /// order message that reached the exchange before it. The same four streams and tie rules
+    /// as above and as `Backtest`: at equal times local data, then responses, then exchange
+    /// data (a crowd arrival), then requests reaching the exchange. The public events an
+    /// arrival or a request produces join the local feed (exchange time + feed latency).
+    private mutating func advanceGenerated(to target: Nanos) -> Bool {
+        while true {
+            let tLocalData = localCursor < localFeed.count ? localFeed[localCursor].localTime : Nanos.max
+            let tLocalOrder = toLocal.nextTime
+            let tExchangeData = exchange.nextArrival
+            let tExchangeOrder = toExchange.nextTime
+            var t = tLocalData
+            var which = 0
+            if tLocalOrder < t { t = tLocalOrder; which = 1 }
+            if tExchangeData < t { t = tExchangeData; which = 2 }
+            if tExchangeOrder < t { t = tExchangeOrder; which = 3 }
+            if t == Nanos.max { return false }
+            if t > target { return true }
+            switch which {
+            case 0:
+                applyLocal(localFeed[localCursor])
+                localCursor &+= 1
+                localEvents &+= 1
+            case 1:
+                deliver(toLocal.pop(), at: t)
+            case 2:
+                exchange.arrive()
+                publish()
+                if !exchange.outbox.isEmpty { sendResponses() }
+            default:
+                let m = toExchange.pop()
+                exchange.receive(m, at: t)
+                publish()
+                if !exchange.outbox.isEmpty { sendResponses() }
+            }
+        }
+    }
+
+    /// Moves a generating exchange's new public events to the local feed (and the recording).
+    private mutating func publish() {
+        let n = exchange.published.count
+        if n == 0 { return }
+        exchangeEvents &+= n
+        localFeed.append(contentsOf: exchange.published)
+        if recording { recorded.append(contentsOf: exchange.published) }
+        exchange.published.removeAll(keepingCapacity: true)
     }
 
     /// Sends, at time `t`, the held stops whose trigger a trade at `last` reaches (buy: at or

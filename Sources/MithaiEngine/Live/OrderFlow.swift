@@ -235,7 +235,10 @@ public struct OrderFlowGenerator: Sendable {
             add(side: side, price: price, quantity: size(), time: t, last: true, sink)
         case 2, 3:
             counts.marketOrders += 1
-            market(side: type == 2 ? .buy : .sell, quantity: size(), time: t, sink)
+            let side: Side = type == 2 ? .buy : .sell
+            if market(side: side, quantity: size(), limit: side == .buy ? Ticks.max : Ticks.min, time: t, endMessage: true, sink) == 0 {
+                counts.unfilledMarketOrders += 1
+            }
         default:
             // Cancel a uniformly chosen resting order (each cancels at rate δ).
             if !live.isEmpty {
@@ -253,6 +256,12 @@ public struct OrderFlowGenerator: Sendable {
             for i in 0..<4 { excitation[i] += (i == type ? h.selfExcitation : h.crossExcitation) * h.decay }
         }
         drawNext(after: clock)
+    }
+
+    /// `step` appending the events to `buffer`.
+    @inlinable
+    public mutating func step(into buffer: inout ContiguousArray<Event>) {
+        step { buffer.append($0) }
     }
 
     /// Produces every arrival with `nextTime <= time`.
@@ -280,6 +289,62 @@ public struct OrderFlowGenerator: Sendable {
         live.append(id)
     }
 
+    // MARK: - Participants (the impact engine, `ImpactExchange`)
+    //
+    // Orders of participants other than the crowd (our bot, the manual account) live in the
+    // same book under handles from the same counter, so the feed shows them as ordinary
+    // orders. They are not in `live`: crowd cancels never pick them and they do not count in
+    // the cancel intensity δ·N. Crowd limit prices are drawn off the best quotes of the whole
+    // book, so a participant's quote moves where the crowd places its orders.
+
+    /// True when handle `id` is a resting crowd order.
+    public func isCrowdOrder(_ id: UInt32) -> Bool {
+        Int(id) < slot.count && slot[Int(id)] >= 0
+    }
+
+    /// A fresh order handle for a participant's order.
+    public mutating func newHandle() -> UInt32 {
+        let id = nextID
+        nextID &+= 1
+        return id
+    }
+
+    /// Rests a participant's order `id` (from `newHandle`) at the back of its level; emits its `add`.
+    public mutating func restParticipant(_ id: UInt32, side: Side, price: Ticks, quantity: Lots, time: Nanos,
+                                         into buffer: inout ContiguousArray<Event>)
+    {
+        emit(Event(kind: .add, side: side, price: Int32(price - base), quantity: Int32(clamping: quantity), orderID: id,
+                   exchTime: time, localTime: time + parameters.feedLatency, flags: .endOfMessage), into: &buffer)
+        try? book.add(id, side: side, price: price, quantity: quantity)
+    }
+
+    /// Removes a participant's resting order; emits a full `cancel`.
+    public mutating func cancelParticipant(_ id: UInt32, time: Nanos, into buffer: inout ContiguousArray<Event>) {
+        guard let o = book.order(id) else { return }
+        emit(Event(kind: .cancel, side: o.side, price: Int32(o.price - base), quantity: Int32(clamping: o.quantity), orderID: id,
+                   exchTime: time, localTime: time + parameters.feedLatency, flags: [.fullCancel, .endOfMessage]), into: &buffer)
+        book.cancel(id, quantity: o.quantity, full: true, side: o.side, price: o.price)
+    }
+
+    /// Reduces a participant's resting order to `quantity` (0 < quantity <= its size), keeping
+    /// its queue position; emits a `modify`.
+    public mutating func reduceParticipant(_ id: UInt32, to quantity: Lots, time: Nanos, into buffer: inout ContiguousArray<Event>) {
+        guard let o = book.order(id), quantity > 0, quantity <= o.quantity else { return }
+        emit(Event(kind: .modify, side: o.side, price: Int32(o.price - base), quantity: Int32(clamping: quantity), orderID: id,
+                   exchTime: time, localTime: time + parameters.feedLatency, flags: .endOfMessage), into: &buffer)
+        try? book.modify(id, side: o.side, price: o.price, quantity: quantity)
+    }
+
+    /// A participant's marketable order: takes up to `quantity` from the opposite side at prices
+    /// up to `limit` (buy: at or below; sell: at or above), front of each queue first, level by
+    /// level, emitting `execute`s and one `trade` print per level (aggressor `side`). The last
+    /// print ends the message when `endMessage`. Returns the quantity executed.
+    public mutating func take(side: Side, quantity: Lots, limit: Ticks, time: Nanos, endMessage: Bool,
+                              into buffer: inout ContiguousArray<Event>) -> Lots
+    {
+        market(side: side, quantity: quantity, limit: limit, time: time, endMessage: endMessage) { buffer.append($0) }
+    }
+
     private mutating func forget(_ id: UInt32) {
         let k = Int(slot[Int(id)])
         let lastID = live[live.count - 1]
@@ -291,13 +356,17 @@ public struct OrderFlowGenerator: Sendable {
 
     /// A market order of `quantity` on `side`: executes the opposite queue front first, level by
     /// level; one `trade` print per price level after its executions.
-    private mutating func market(side: Side, quantity: Lots, time: Nanos, _ sink: (Event) -> Void) {
+    /// Stops at `limit` (Ticks.max / Ticks.min: none). Returns the quantity executed.
+    private mutating func market(side: Side, quantity: Lots, limit: Ticks, time: Nanos, endMessage: Bool,
+                                 _ sink: (Event) -> Void) -> Lots
+    {
         var left = quantity
         let resting = side.opposite
         var print: Event? = nil
         while left > 0 {
             let price = side == .buy ? book.bestAsk : book.bestBid
             if price == Ticks.max || price == Ticks.min { break }
+            if side == .buy ? price > limit : price < limit { break }
             if let p = print { emit(p, sink); print = nil }
             var atLevel: Lots = 0
             while left > 0, let o = book.frontOrder(resting, at: price) {
@@ -305,7 +374,7 @@ public struct OrderFlowGenerator: Sendable {
                 emit(Event(kind: .execute, side: resting, price: Int32(price - base), quantity: Int32(clamping: q), orderID: o.orderID,
                            exchTime: time, localTime: time + parameters.feedLatency), sink)
                 book.execute(o.orderID, quantity: q, side: resting, price: price)
-                if q == o.quantity { forget(o.orderID) }
+                if q == o.quantity && isCrowdOrder(o.orderID) { forget(o.orderID) }
                 counts.executions += 1
                 atLevel += q
                 left -= q
@@ -316,11 +385,15 @@ public struct OrderFlowGenerator: Sendable {
             reference = price
         }
         if var p = print {
-            p.flags = .endOfMessage
+            if endMessage { p.flags = .endOfMessage }
             emit(p, sink)
-        } else {
-            counts.unfilledMarketOrders += 1
         }
+        return quantity - left
+    }
+
+    private mutating func emit(_ e: Event, into buffer: inout ContiguousArray<Event>) {
+        counts.events += 1
+        buffer.append(e)
     }
 
     private mutating func emit(_ e: Event, _ sink: (Event) -> Void) {

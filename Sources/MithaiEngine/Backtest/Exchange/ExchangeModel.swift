@@ -27,10 +27,31 @@ public protocol ExchangeModel: Sendable {
     /// True when the driver may run in shared-book mode with this exchange (its book is an
     /// `L2Book` changed only by depth, snapshot and clear events).
     static var supportsSharedBook: Bool { get }
+
+    // Exchanges that make their own market (the live impact engine, `ImpactExchange`): the
+    // driver asks them for arrivals instead of feeding them events. Defaults: none.
+    /// True when the exchange generates its market (then `process` is never called).
+    static var generatesMarket: Bool { get }
+    /// Exchange time of the next self-generated arrival (Nanos.max: none).
+    var nextArrival: Nanos { get }
+    /// Produces that arrival: public events to `published`, responses to `outbox`.
+    mutating func arrive()
+    /// Public feed events produced since the driver last emptied it, in exchange-time order.
+    var published: ContiguousArray<Event> { get set }
+    /// What the generated crowd did, when there is one.
+    var generatedCounts: FlowCounts? { get }
 }
 
 extension ExchangeModel {
     public static var supportsSharedBook: Bool { true }
+    public static var generatesMarket: Bool { false }
+    public var nextArrival: Nanos { Nanos.max }
+    public mutating func arrive() {}
+    public var published: ContiguousArray<Event> {
+        get { [] }
+        set {}
+    }
+    public var generatedCounts: FlowCounts? { nil }
 }
 
 /// Running totals of the fills an exchange produced.
