@@ -195,10 +195,7 @@ enum ExecutionCommands {
         let events = market.freshFlow(span)
         guard !events.isEmpty else { throw .at(range, "\(market.name) produced no events in \(Format.duration(span))") }
         let dataset = Dataset.simulated(events, instrument: leg.instrument, baseTick: leg.reference, source: feedSource(market, span))
-        var costs: InstrumentCosts? = nil
-        if let preset = InstrumentPresets.all.first(where: { $0.instrument == leg.instrument }), let terms = preset.terms {
-            costs = InstrumentCosts(presetKey: preset.key, charges: terms.fees, chargesLabel: terms.variants.first?.name ?? "default", funding: nil)
-        }
+        let costs = InstrumentCommands.presetCosts(for: leg.instrument)
         let d = DatasetObject(name: name, dataset: dataset, costs: costs)
         ctx.workspace.define(name, .object(ObjectRef(d)))
         ctx.datasetOverride = d

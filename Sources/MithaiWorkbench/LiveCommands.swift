@@ -107,8 +107,8 @@ public enum LiveCommands {
                         Parameter("latency", .option, .value, default: "10ms", "order entry and response latency (as backtest)"),
                         Parameter("queue", .option, .word, default: "riskaverse", "queue model for replayed L2 data (as backtest)"),
                         Parameter("fill", .option, .choice(["full", "partial"]), default: "full", "as backtest"),
-                        Parameter("maker", .option, .number, default: "0", "maker fee rate"),
-                        Parameter("taker", .option, .number, default: "0", "taker fee rate"),
+                        Parameter("maker", .option, .number, default: "the preset's fee table, else 0", "maker fee rate (replaces the fee table)"),
+                        Parameter("taker", .option, .number, default: "the preset's fee table, else 0", "taker fee rate (replaces the fee table)"),
                     ],
                     examples: ["strategy mm = grid half_spread=1 step=1 levels=3 qty=10 max_position=200\nlive mm on sim speed=max for=10m",
                                "live mm on sim speed=10x"],
@@ -293,9 +293,11 @@ public enum LiveCommands {
         if let d = market.replay {
             let (m, limit) = try model(d.instrument.lotSize)
             let exchange: ExchangeBehaviour = fill == "partial" ? .partialFill : .noPartialFill
-            let c = BacktestConfiguration(instrument: d.instrument, exchange: d.dataset.isOrderByOrder && (try? ctx.word("queue")) == "fifo" ? .l3FIFO : exchange,
+            var c = BacktestConfiguration(instrument: d.instrument, exchange: d.dataset.isOrderByOrder && (try? ctx.word("queue")) == "fifo" ? .l3FIFO : exchange,
                                           queue: queue, latency: lat,
                                           fees: TradingValueFees(makerRate: maker ?? d.makerFee ?? .zero, takerRate: taker ?? d.takerFee ?? .zero))
+            // The dataset's fee table (instrument DATA preset=/fees=) unless maker=/taker= are given, as in a backtest.
+            if maker == nil && taker == nil, let ch = d.costs?.charges { c.charges = ch }
             let (ex, lo): (ContiguousArray<Event>, ContiguousArray<Event>) = d.dataset.withEvents { all in
                 let local = ContiguousArray(all)
                 if let order = BacktestCommands.exchangeOrder(all) { return (ContiguousArray(order.map { all[$0] }), local) }
@@ -306,8 +308,11 @@ public enum LiveCommands {
         } else {
             for l in market.legs {
                 let (m, limit) = try model(l.instrument.lotSize)
-                let c = BacktestConfiguration(instrument: l.instrument, exchange: .l3FIFO, latency: lat,
+                var c = BacktestConfiguration(instrument: l.instrument, exchange: .l3FIFO, latency: lat,
                                               fees: TradingValueFees(makerRate: maker ?? .zero, takerRate: taker ?? .zero))
+                // A preset's market charges the preset's fee table (statutory charges, maker/taker
+                // tier) unless maker=/taker= are given.
+                if maker == nil && taker == nil, let ch = InstrumentCommands.presetCosts(for: l.instrument)?.charges { c.charges = ch }
                 let g = OrderFlowGenerator(parameters: l.flow, model: market.flowModel, reference: l.reference, start: l.start,
                                            end: l.end, seed: l.seed)
                 let v = LiveRunner.make(c, strategy: m, base: l.reference, feed: market.impact ? .impact(g) : .flow(g))

@@ -9,4 +9,10 @@ extension InstrumentCommands {
         return InstrumentCosts(presetKey: preset.key, charges: terms.fees, chargesLabel: terms.variants.first?.name ?? "default",
                                funding: nil)
     }
+
+    /// The costs of the preset whose contract is `instrument` (a simulated market's leg, built
+    /// from a preset), or nil.
+    static func presetCosts(for instrument: Instrument) -> InstrumentCosts? {
+        presetCosts(InstrumentPresets.all.first { $0.instrument == instrument }?.key)
+    }
 }

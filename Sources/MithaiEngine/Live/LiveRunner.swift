@@ -137,7 +137,7 @@ public enum LiveRunner {
         if case .impact(let g) = feed {
             let v = c.valuation
             let trader = Trader(base: base, valuation: v, orderByOrder: true)
-            return LiveVenueBox(LiveVenue(exchange: ImpactExchange(flow: g, fees: c.fees, valuation: v), trader: trader,
+            return LiveVenueBox(LiveVenue(exchange: ImpactExchange(flow: g, fees: c.runFees, valuation: v), trader: trader,
                                           latency: c.latency, strategy: s, settings: c.settings, feed: feed, recording: recording))
         }
         let lot = c.lotSize.doubleValue
@@ -159,15 +159,15 @@ public enum LiveRunner {
         let trader = Trader(base: base, valuation: v, orderByOrder: c.exchange == .l3FIFO)
         switch c.exchange {
         case .noPartialFill:
-            return LiveVenueBox(LiveVenue(exchange: NoPartialFillExchange(base: base, queue: q, fees: c.fees, valuation: v),
+            return LiveVenueBox(LiveVenue(exchange: NoPartialFillExchange(base: base, queue: q, fees: c.runFees, valuation: v),
                                           trader: trader, latency: c.latency, strategy: s, settings: c.settings, feed: feed,
                                           recording: recording))
         case .partialFill:
-            return LiveVenueBox(LiveVenue(exchange: PartialFillExchange(base: base, queue: q, fees: c.fees, valuation: v),
+            return LiveVenueBox(LiveVenue(exchange: PartialFillExchange(base: base, queue: q, fees: c.runFees, valuation: v),
                                           trader: trader, latency: c.latency, strategy: s, settings: c.settings, feed: feed,
                                           recording: recording))
         case .l3FIFO:
-            return LiveVenueBox(LiveVenue(exchange: L3Exchange(base: base, fees: c.fees, valuation: v),
+            return LiveVenueBox(LiveVenue(exchange: L3Exchange(base: base, fees: c.runFees, valuation: v),
                                           trader: trader, latency: c.latency, strategy: s, settings: c.settings, feed: feed,
                                           recording: recording))
         }
