@@ -117,7 +117,7 @@ public enum LiveCommands {
                     parameters: orderParameters, examples: ["sell 10 @ 1500.10", "sell 5 @ 1499 tif=ioc"],
                     handler: { ctx in try manualOrder(&ctx, side: .sell) }),
         CommandSpec("cancel", category: "live", summary: "cancels a manual order by id, or all of them",
-                    parameters: [Parameter("id", .positional, .value, required: true, "order id (from buy/sell/orders) or all")],
+                    parameters: [Parameter("id", .positional, .value, required: true, "order id (from buy/sell/orders), A1 for an execution parent (algos), or all")],
                     examples: ["cancel all", "cancel 1"], handler: { ctx in try cancel(&ctx) }),
         CommandSpec("pause", category: "live", summary: "pauses the live session (simulated time stops)",
                     examples: ["pause", "pause\nstatus"], handler: { ctx in try control(&ctx) { $0.pause() } }),
@@ -428,6 +428,10 @@ public enum LiveCommands {
                 }
             }
         }
+        for r in LiveExecution.orderRows(s) {
+            account.append("algo"); symbol.append(s.legs[0].instrument.symbol); id.append(r.id); side.append(r.side)
+            price.append(r.what); qty.append(r.quantity); filled.append(r.filled); status.append(r.status)
+        }
         return .table(Table([Column("account", .text(account)), Column("symbol", .text(symbol)), Column("id", .int(id)),
                              Column("side", .text(side)), Column("price", .text(price)), Column("quantity", .real(qty)),
                              Column("filled", .real(filled)), Column("status", .text(status))]))
@@ -573,8 +577,10 @@ public enum LiveCommands {
         guard s.currentState != .stopped else { throw .at(ctx.verbRange, "\(s.name) has stopped") }
         let text = ctx.exprs("id").first.map { ctx.session.currentSource?.slice($0.range) ?? "" } ?? ""
         markVolatileIfRunning(s, ctx)
+        if let r = try LiveExecution.cancel(text, s, range: ctx.range("id")) { return r }
         if text == "all" {
-            let n = s.lock.withLock { () -> Int in
+            let parents = LiveExecution.cancelAll(s)
+            let n = parents + s.lock.withLock { () -> Int in
                 var n = 0
                 for l in s.legs { for id in l.venue.cancellableManualOrders where l.venue.cancelManual(id) == nil { n += 1 } }
                 return n
@@ -628,6 +634,7 @@ public enum LiveCommands {
                 try BacktestCommands.store(r, session: ctx.session)
                 ctx.workspace.define(r.name, .object(ObjectRef(r)))
             }
+            if let r = runs.first { _ = try LiveExecution.storeParents(s, data: r.data, configuration: s.legs[0].configuration, ctx: &ctx) }
         }
         if runs.count == 1 { return .object(ObjectRef(runs[0])) }
         return .message(runs.map(\.display).joined(separator: "\n"))

@@ -222,6 +222,13 @@ public struct Trader: Sendable {
     /// Exchanges the trader's book with `other` (O(1): the storage moves, nothing is copied).
     mutating func swapBook(_ other: inout L2Book) { swap(&l2Book, &other) }
 
+    /// Exchanges the book views (L2 and L3) of two traders, O(1): a live venue lends the bot's
+    /// view to its manual account while an execution algorithm decides on it.
+    mutating func exchangeBooks(with other: inout Trader) {
+        swap(&l2Book, &other.l2Book)
+        swap(&l3Book, &other.l3Book)
+    }
+
     /// Takes the requests made since the last call.
     mutating func takeOutbox(into sink: (OrderMessage) -> Void) {
         for m in outbox { sink(m) }

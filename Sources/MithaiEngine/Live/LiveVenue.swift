@@ -103,6 +103,8 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
     /// then sent as a market (IOC) or limit order with the same id).
     public private(set) var pendingStops: [LocalOrder] = []
     private var lastTrade: Ticks? = nil
+    /// Execution algorithms working parents on the manual account (LiveAlgorithms.swift).
+    public internal(set) var algorithms = LiveAlgorithms()
 
     public init(exchange: Exchange, trader: Trader, latency: Latency, strategy: S, settings: BacktestSettings,
                 feed: LiveFeed, recording: Bool = true)
@@ -178,6 +180,10 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             trader.time = d
             if !botHalted { strategy.decide(&trader) }
             sendRequests()
+            if !algorithms.isIdle {
+                algorithms.decide(at: d, manual: &manual, bot: &trader, nextID: &nextManualID)
+                sendManual()
+            }
             if !pendingStops.isEmpty { triggerStops(at: d) }
             steps += 1
             if let m = trader.midHalfTicks { lastMark = m }
@@ -247,6 +253,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             trader.submit(.market(id: flattenID, side: p > 0 ? .sell : .buy, quantity: abs(p)))
         }
         sendRequests()
+        _ = algorithms.cancelAll(at: now)
         for id in cancellableManualOrders { _ = cancelManual(id) }
         let m = manual.position
         if m != 0 {
@@ -374,7 +381,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
                 let m = toLocal.pop()
                 if m.id >= LiveVenue.manualIDBase {
                     manual.time = t
-                    _ = manual.receive(m, at: t)
+                    if let f = manual.receive(m, at: t), !algorithms.isIdle { algorithms.didFill(f) }
                 } else {
                     trader.time = t
                     if m.requestTime > 0 && m.answers != .update && m.answers != .fill {
@@ -418,6 +425,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
         trader.apply(e)
         if e.kind == .trade {
             lastTrade = e.ticks(base: trader.base)
+            if !algorithms.isIdle { algorithms.observe(time: e.localTime, price: lastTrade!, quantity: Lots(e.quantity)) }
         }
         if e.kind == .trade && e.side != .none {
             strategy.observe(TradePrint(time: e.localTime, price: e.ticks(base: trader.base), quantity: Lots(e.quantity), side: e.side))
