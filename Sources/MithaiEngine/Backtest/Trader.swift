@@ -36,6 +36,9 @@ public struct Trader: Sendable {
     public internal(set) var funding: FundingSchedule?
     /// Time of the next funding event to settle (`Nanos.max` when none is left).
     var nextFunding: Nanos = Nanos.min
+    /// New orders on this side are refused locally (`.riskLimit`): an inventory unwind stops
+    /// the quoter adding to the position it is working off (`InventoryUnwind`). `.none`: off.
+    public internal(set) var blockedSide: Side = .none
 
     /// - Parameter orderByOrder: keep an L3 book (for L3 data: add, cancel, modify, execute
     ///   events); otherwise an L2 book.
@@ -65,6 +68,7 @@ public struct Trader: Sendable {
         if orders.contains(request.id) { counters.localRejects += 1; return .duplicateOrderID }
         if request.quantity <= 0 { counters.localRejects += 1; return .invalidQuantity }
         if request.side == .none { counters.localRejects += 1; return .invalidOrder }
+        if request.side == blockedSide { counters.localRejects += 1; return .riskLimit }
         if risk != nil, riskRefuses(request.id, request.side, request.quantity, added: request.quantity,
                                     price: request.type == .limit || request.type == .stopLimit ? request.price : 0,
                                     isModify: false)

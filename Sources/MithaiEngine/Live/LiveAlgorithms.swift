@@ -167,40 +167,8 @@ public struct LiveAlgorithms: Sendable {
         var p = parents[k]
         let a = p.algorithm
         p.orders = ContiguousArray(manual.orderRecords.filter { p.children.contains($0.id) })
-        var q: Lots = 0, pq = 0.0, makers = 0
-        var fees = Money.zero
-        for f in p.fills {
-            q += f.quantity
-            pq += Double(f.price) * Double(f.quantity)
-            if f.isMaker { makers += 1 }
-            fees += f.fee
-        }
-        let start = a.startTime == 0 ? p.requested : a.startTime
-        var end: Nanos
-        if a.parent.duration != nil { end = min(a.endTime, t) } else { end = a.lastFillTime > 0 ? a.lastFillTime : t }
-        if let c = p.cancelTime { end = min(end, c) }
-        if let c = a.parent.cancelAt, a.cancelled { end = min(end, c) }
-        let avg = q > 0 ? pq / Double(q) : nil
-        let arrival = Double(a.arrivalMidHalfTicks) / 2
-        let vwap = p.intervalVWAPTicks
-        let sign = a.parent.side == .buy ? 1.0 : -1.0
-        func bps(_ bench: Double?) -> Double? {
-            guard let x = avg, let b = bench, b != 0 else { return nil }
-            return sign * (x - b) / b * 10_000
-        }
-        let v = manual.ledger.valuation
-        let tickLot = v.tickSize.doubleValue * v.lotSize.doubleValue * v.multiplier.doubleValue
-        let shortfall = avg.map { sign * ($0 - arrival) * Double(q) * tickLot }
-        p.report = ExecutionReport(algorithm: a.style.name, side: a.parent.side, quantity: a.parent.quantity, filled: q,
-                                   completion: Double(q) / Double(a.parent.quantity), childOrders: a.childOrders,
-                                   passiveChildren: a.passiveChildren, aggressiveChildren: a.aggressiveChildren,
-                                   fills: p.fills.count, makerFills: makers, averagePriceTicks: avg,
-                                   arrivalMidTicks: a.startTime == 0 ? 0 : arrival, intervalVWAPTicks: vwap,
-                                   marketVolume: p.printVolume,
-                                   participation: p.printVolume > 0 ? Double(q) / Double(p.printVolume) : nil,
-                                   slippageVsArrivalBps: a.startTime == 0 ? nil : bps(arrival), slippageVsVWAPBps: bps(vwap),
-                                   shortfall: v.contract == .linear && a.startTime != 0 ? shortfall : nil, fees: fees,
-                                   start: start, end: end, cancelled: a.cancelled || (p.cancelTime != nil && q < a.parent.quantity))
+        p.report = ExecutionReport.fromFills(a, fills: p.fills, printVolume: p.printVolume, printValue: p.printValue, end: t,
+                                             cancelTime: p.cancelTime, requested: p.requested, valuation: manual.ledger.valuation)
         parents[k] = p
         working -= 1
     }
