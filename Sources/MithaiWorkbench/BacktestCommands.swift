@@ -391,6 +391,7 @@ public enum BacktestCommands {
             inventoryLimit = limit
             config.settings.decisionInterval = m.decisionInterval
         }
+        let unwind = try UnwindBinding.parameters(strategy, lot: d.instrument.lotSize, range: setup.strategyRange)
         let start = ContinuousClock.now
         var first: Nanos = 0, last: Nanos = 1
         var timing = LatencyHistogram()
@@ -419,10 +420,10 @@ public enum BacktestCommands {
             // The runner sorts a copy for the exchange only when exchange times are out of order.
             if let model {
                 return BacktestRunner.runMarketMaker(config, model: model, base: d.dataset.baseTick, events: local,
-                                                     checkEvery: 1, shouldContinue: shouldContinue)
+                                                     checkEvery: 1, shouldContinue: shouldContinue, unwind: unwind)
             }
             return BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, events: local,
-                                          checkEvery: 1, shouldContinue: shouldContinue).result
+                                          checkEvery: 1, shouldContinue: shouldContinue, unwind: unwind).result
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)

@@ -268,6 +268,8 @@ public enum LiveCommands {
         let maker = try BacktestCommands.rate(&ctx, "maker")
         let taker = try BacktestCommands.rate(&ctx, "taker")
         var legs: [LiveLeg] = []
+        let unwindLot = market.replay?.instrument.lotSize ?? market.legs.first?.instrument.lotSize ?? ExactDecimal(mantissa: 1, scale: 0)
+        let unwind = try UnwindBinding.parameters(strategy, lot: unwindLot, range: ctx.range("strategy"))
         func model(_ lot: ExactDecimal) throws(WorkbenchError) -> (LiveStrategyModel, Lots) {
             if strategy.strategyKind.name == "grid" {
                 let g = try BacktestCommands.gridParameters(strategy, lot: lot, range: ctx.range("strategy"))
@@ -287,7 +289,7 @@ public enum LiveCommands {
                 if let order = BacktestCommands.exchangeOrder(all) { return (ContiguousArray(order.map { all[$0] }), local) }
                 return (local, local)
             }
-            let v = LiveRunner.make(c, strategy: m, base: d.dataset.baseTick, feed: .replay(exchange: ex, local: lo))
+            let v = LiveRunner.make(c, strategy: m, base: d.dataset.baseTick, feed: .replay(exchange: ex, local: lo), unwind: unwind)
             legs.append(LiveLeg(instrument: d.instrument, venue: v, configuration: c, inventoryLimit: limit, base: d.dataset.baseTick))
         } else {
             for l in market.legs {
@@ -296,7 +298,7 @@ public enum LiveCommands {
                                               fees: TradingValueFees(makerRate: maker ?? .zero, takerRate: taker ?? .zero))
                 let g = OrderFlowGenerator(parameters: l.flow, model: market.flowModel, reference: l.reference, start: l.start,
                                            end: l.end, seed: l.seed)
-                let v = LiveRunner.make(c, strategy: m, base: l.reference, feed: .flow(g))
+                let v = LiveRunner.make(c, strategy: m, base: l.reference, feed: .flow(g), unwind: unwind)
                 legs.append(LiveLeg(instrument: l.instrument, venue: v, configuration: c, inventoryLimit: limit, base: l.reference))
             }
         }

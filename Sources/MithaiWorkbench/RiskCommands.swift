@@ -218,7 +218,7 @@ extension BacktestCommands {
     }
 
     static func executionRows(_ r: RunObject) -> [(String, (String, Double))] {
-        guard let e = r.result.execution else { return [] }
+        guard let e = r.result.execution else { return UnwindBinding.rows(r) }
         let tick = r.valuation.tickSize.doubleValue, lot = r.valuation.lotSize.doubleValue
         func d(_ x: Double?) -> (String, Double) { x.map { (Format.real($0), $0) } ?? ("", .nan) }
         return [("exec_filled", d(Double(e.filled) * lot)), ("exec_completion", d(e.completion)),
