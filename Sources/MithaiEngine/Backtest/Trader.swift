@@ -39,6 +39,8 @@ public struct Trader: Sendable {
     /// New orders on this side are refused locally (`.riskLimit`): an inventory unwind stops
     /// the quoter adding to the position it is working off (`InventoryUnwind`). `.none`: off.
     public internal(set) var blockedSide: Side = .none
+    /// Id of the last liquidation order (margin calls).
+    var liquidationID: OrderID = 1 << 59
 
     /// - Parameter orderByOrder: keep an L3 book (for L3 data: add, cancel, modify, execute
     ///   events); otherwise an L2 book.
@@ -182,7 +184,24 @@ public struct Trader: Sendable {
                 }
                 for id in doomed { cancel(id) }
             }
+            if risk!.capitalMoney != nil, risk!.marginCall(time: time, equity: equity, position: ledger.position, midHalfTicks: mid) {
+                liquidate()
+            }
         }
+    }
+
+    /// Margin call: cancels every order and sends a reduce-only market order (IOC) for the
+    /// whole position, past the pre-trade checks (ids from 2⁵⁹). Not while one is still live.
+    private mutating func liquidate() {
+        if let o = orders[liquidationID], !o.status.isFinal { return }
+        for o in orders where o.isCancellable { cancel(o.id) }
+        let p = ledger.position
+        guard p != 0 else { return }
+        liquidationID += 1
+        let g = risk
+        risk = nil
+        submit(.market(id: liquidationID, side: p > 0 ? .sell : .buy, quantity: abs(p)))
+        risk = g
     }
 
     private mutating func settleFunding(_ f: FundingSchedule) {
