@@ -293,7 +293,16 @@ public enum BacktestCommands {
             var text: [(String, String)] = []
             if let c = costs?.charges { config.charges = c; text.append(("fees", costs!.chargesLabel.isEmpty ? c.name : costs!.chargesLabel)) }
             if let f = costs?.funding { config.settings.funding = f; text.append(("funding", InstrumentCommands.fundingText(f))) }
-            if let r = risk { config.settings.risk = RiskCommands.limits(r, lot: config.lotSize); text.append(("risk", r.text)) }
+            if let r = risk {
+                var l = RiskCommands.limits(r, lot: config.lotSize)
+                // Margin rates of the instrument's preset (none: fully paid, no liquidation).
+                if l.capital != nil, let key = costs?.presetKey, let terms = InstrumentPresets.named(key)?.terms {
+                    l.initialMargin = terms.initialMargin
+                    l.maintenanceMargin = terms.maintenanceMargin
+                }
+                config.settings.risk = l
+                text.append(("risk", r.text))
+            }
             return text
         }
         /// The other instruments of a multi-instrument run (`on btc, eth`), each with its own
