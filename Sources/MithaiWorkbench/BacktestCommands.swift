@@ -293,7 +293,16 @@ public enum BacktestCommands {
             var text: [(String, String)] = []
             if let c = costs?.charges { config.charges = c; text.append(("fees", costs!.chargesLabel.isEmpty ? c.name : costs!.chargesLabel)) }
             if let f = costs?.funding { config.settings.funding = f; text.append(("funding", InstrumentCommands.fundingText(f))) }
-            if let r = risk { config.settings.risk = RiskCommands.limits(r, lot: config.lotSize); text.append(("risk", r.text)) }
+            if let r = risk {
+                var l = RiskCommands.limits(r, lot: config.lotSize)
+                // Margin rates of the instrument's preset (none: fully paid, no liquidation).
+                if l.capital != nil, let key = costs?.presetKey, let terms = InstrumentPresets.named(key)?.terms {
+                    l.initialMargin = terms.initialMargin
+                    l.maintenanceMargin = terms.maintenanceMargin
+                }
+                config.settings.risk = l
+                text.append(("risk", r.text))
+            }
             return text
         }
         /// The other instruments of a multi-instrument run (`on btc, eth`), each with its own
@@ -391,6 +400,7 @@ public enum BacktestCommands {
             inventoryLimit = limit
             config.settings.decisionInterval = m.decisionInterval
         }
+        let unwind = try UnwindBinding.parameters(strategy, lot: d.instrument.lotSize, range: setup.strategyRange)
         let start = ContinuousClock.now
         var first: Nanos = 0, last: Nanos = 1
         var timing = LatencyHistogram()
@@ -419,10 +429,10 @@ public enum BacktestCommands {
             // The runner sorts a copy for the exchange only when exchange times are out of order.
             if let model {
                 return BacktestRunner.runMarketMaker(config, model: model, base: d.dataset.baseTick, events: local,
-                                                     checkEvery: 1, shouldContinue: shouldContinue)
+                                                     checkEvery: 1, shouldContinue: shouldContinue, unwind: unwind)
             }
             return BacktestRunner.runGrid(config, grid: grid, base: d.dataset.baseTick, events: local,
-                                          checkEvery: 1, shouldContinue: shouldContinue).result
+                                          checkEvery: 1, shouldContinue: shouldContinue, unwind: unwind).result
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)

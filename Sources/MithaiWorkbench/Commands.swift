@@ -21,6 +21,7 @@ public enum Commands {
             [ExportCommand.spec, ReportCommand.spec],
             [ServeCommand.spec],
             LiveCommands.specs,
+            [LiveExecution.algosSpec],
             AlertCommands.specs,
             WatchlistCommands.specs,
             dotCommands,

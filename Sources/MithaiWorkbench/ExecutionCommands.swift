@@ -8,7 +8,8 @@ import MithaiMarketData
 enum ExecutionCommands {
     /// Simulator settings shared with `backtest`.
     static let simulatorParameters: [Parameter] = [
-        Parameter("data", .keyword("on"), .object("dataset"), required: true, "the dataset, or a simulated market (docs/EXECUTION.md)"),
+        Parameter("data", .keyword("on"), .object("dataset"), default: "the running live session's manual account",
+                  "the dataset, or a simulated market (a fresh span of its flow); without on, inside a running live session (docs/EXECUTION.md)"),
         Parameter("side", .option, .choice(["buy", "sell"]), default: "buy", "side of the parent order"),
         Parameter("limit", .option, .number, "worst price: a buy never pays more, a sell never takes less"),
         Parameter("max_participation", .option, .number, "cap: cumulative quantity ≤ this share of the market volume since the start, e.g. 0.1"),
@@ -59,6 +60,13 @@ enum ExecutionCommands {
     ]
 
     static func execute(_ ctx: inout CommandContext, kind: String) throws(WorkbenchError) -> Value {
+        if !ctx.has("data") {
+            guard let s = LiveCommands.current(ctx.workspace), s.currentState != .stopped else {
+                throw .at(ctx.verbRange, "\(kind) on which dataset or market?",
+                          notes: ["\(kind) ... on DATA, or start a live session (live STRATEGY on MARKET) to work a parent beside the bot"])
+            }
+            return try LiveExecution.start(&ctx, kind: kind, session: s)
+        }
         try marketFeed(&ctx)
         let setup = try BacktestCommands.setup(&ctx)
         let d = setup.data

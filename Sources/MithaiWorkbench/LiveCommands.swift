@@ -127,7 +127,7 @@ public enum LiveCommands {
                     parameters: orderParameters, examples: ["sell 10 @ 1500.10", "sell 5 @ 1499 tif=ioc"],
                     handler: { ctx in try manualOrder(&ctx, side: .sell) }),
         CommandSpec("cancel", category: "live", summary: "cancels a manual order by id, or all of them",
-                    parameters: [Parameter("id", .positional, .value, required: true, "order id (from buy/sell/orders) or all")],
+                    parameters: [Parameter("id", .positional, .value, required: true, "order id (from buy/sell/orders), A1 for an execution parent (algos), or all")],
                     examples: ["cancel all", "cancel 1"], handler: { ctx in try cancel(&ctx) }),
         CommandSpec("pause", category: "live", summary: "pauses the live session (simulated time stops)",
                     examples: ["pause", "pause\nstatus"], handler: { ctx in try control(&ctx) { $0.pause() } }),
@@ -282,6 +282,8 @@ public enum LiveCommands {
         let maker = try BacktestCommands.rate(&ctx, "maker")
         let taker = try BacktestCommands.rate(&ctx, "taker")
         var legs: [LiveLeg] = []
+        let unwindLot = market.replay?.instrument.lotSize ?? market.legs.first?.instrument.lotSize ?? ExactDecimal(mantissa: 1, scale: 0)
+        let unwind = try UnwindBinding.parameters(strategy, lot: unwindLot, range: ctx.range("strategy"))
         func model(_ lot: ExactDecimal) throws(WorkbenchError) -> (LiveStrategyModel, Lots) {
             if strategy.strategyKind.name == "grid" {
                 let g = try BacktestCommands.gridParameters(strategy, lot: lot, range: ctx.range("strategy"))
@@ -303,7 +305,7 @@ public enum LiveCommands {
                 if let order = BacktestCommands.exchangeOrder(all) { return (ContiguousArray(order.map { all[$0] }), local) }
                 return (local, local)
             }
-            let v = LiveRunner.make(c, strategy: m, base: d.dataset.baseTick, feed: .replay(exchange: ex, local: lo))
+            let v = LiveRunner.make(c, strategy: m, base: d.dataset.baseTick, feed: .replay(exchange: ex, local: lo), unwind: unwind)
             legs.append(LiveLeg(instrument: d.instrument, venue: v, configuration: c, inventoryLimit: limit, base: d.dataset.baseTick))
         } else {
             for l in market.legs {
@@ -315,7 +317,7 @@ public enum LiveCommands {
                 if maker == nil && taker == nil, let ch = InstrumentCommands.presetCosts(for: l.instrument)?.charges { c.charges = ch }
                 let g = OrderFlowGenerator(parameters: l.flow, model: market.flowModel, reference: l.reference, start: l.start,
                                            end: l.end, seed: l.seed)
-                let v = LiveRunner.make(c, strategy: m, base: l.reference, feed: market.impact ? .impact(g) : .flow(g))
+                let v = LiveRunner.make(c, strategy: m, base: l.reference, feed: market.impact ? .impact(g) : .flow(g), unwind: unwind)
                 legs.append(LiveLeg(instrument: l.instrument, venue: v, configuration: c, inventoryLimit: limit, base: l.reference))
             }
         }
@@ -446,6 +448,10 @@ public enum LiveCommands {
                     }
                 }
             }
+        }
+        for r in LiveExecution.orderRows(s) {
+            account.append("algo"); symbol.append(s.legs[0].instrument.symbol); id.append(r.id); side.append(r.side)
+            price.append(r.what); qty.append(r.quantity); filled.append(r.filled); status.append(r.status)
         }
         return .table(Table([Column("account", .text(account)), Column("symbol", .text(symbol)), Column("id", .int(id)),
                              Column("side", .text(side)), Column("price", .text(price)), Column("quantity", .real(qty)),
@@ -595,8 +601,10 @@ public enum LiveCommands {
         guard s.currentState != .stopped else { throw .at(ctx.verbRange, "\(s.name) has stopped") }
         let text = ctx.exprs("id").first.map { ctx.session.currentSource?.slice($0.range) ?? "" } ?? ""
         markVolatileIfRunning(s, ctx)
+        if let r = try LiveExecution.cancel(text, s, range: ctx.range("id")) { return r }
         if text == "all" {
-            let n = s.lock.withLock { () -> Int in
+            let parents = LiveExecution.cancelAll(s)
+            let n = parents + s.lock.withLock { () -> Int in
                 var n = 0
                 for l in s.legs { for id in l.venue.cancellableManualOrders where l.venue.cancelManual(id) == nil { n += 1 } }
                 return n
@@ -658,6 +666,7 @@ public enum LiveCommands {
                 try BacktestCommands.store(r, session: ctx.session)
                 ctx.workspace.define(r.name, .object(ObjectRef(r)))
             }
+            if let r = runs.first { _ = try LiveExecution.storeParents(s, data: r.data, configuration: s.legs[0].configuration, ctx: &ctx) }
         }
         return runs
     }

@@ -155,6 +155,9 @@ enum MultiInstrument {
     static func simulate(_ setup: BacktestCommands.RunSetup, _ strategy: StrategyObject, name: String, sweep: (key: String, index: Int)?,
                          progress: @escaping (Double) -> Bool) throws(WorkbenchError) -> RunObject {
         let legs = [BacktestCommands.LegSetup(data: setup.data, window: setup.window, maker: setup.maker, taker: setup.taker)] + setup.others
+        if case .string(let w) = strategy.value("unwind"), w != "off" {
+            throw .at(setup.strategyRange, "unwind= works on one instrument (a backtest on one dataset, or a live session)")
+        }
         let exchange: ExchangeBehaviour = setup.fifo ? .l3FIFO : setup.fill == "partial" ? .partialFill : .noPartialFill
         var configs: [BacktestConfiguration] = []
         var lanes: [BacktestRunner.LaneStrategy] = []

@@ -30,6 +30,7 @@ enum RiskCommands {
             Parameter("var_horizon", .option, .duration, default: "1m", "VaR horizon"),
             Parameter("max_order_rate", .option, .integer, "most new orders + modifies per rate_window"),
             Parameter("rate_window", .option, .duration, default: "1s", "window of max_order_rate"),
+            Parameter("capital", .option, .number, "account capital (currency): enforces the instrument's initial margin before each order and liquidates at the maintenance margin"),
             Parameter("clear", .option, .bool, "remove every limit"),
         ],
         examples: ["risk max_position=2 max_drawdown=500 on_drawdown=halt", "risk", "risk clear=on", "risk r1"],
@@ -37,7 +38,7 @@ enum RiskCommands {
         handler: { ctx in try risk(&ctx) })
 
     static let keys = ["max_position", "max_notional", "max_order_qty", "max_drawdown", "on_drawdown", "var_limit", "var_confidence",
-                       "var_horizon", "max_order_rate", "rate_window"]
+                       "var_horizon", "max_order_rate", "rate_window", "capital"]
 
     static func risk(_ ctx: inout CommandContext) throws(WorkbenchError) -> Value {
         if !ctx.exprs("run").isEmpty {
@@ -64,6 +65,7 @@ enum RiskCommands {
         if let v = try positive("max_notional") { s.limits.maxNotional = v }
         if let v = try positive("max_drawdown") { s.limits.maxDrawdown = v }
         if let v = try positive("var_limit") { s.limits.varLimit = v }
+        if let v = try positive("capital") { s.limits.capital = v }
         if let c = try positive("var_confidence") {
             guard c.doubleValue > 0.5 && c.doubleValue < 1 else { throw .at(ctx.range("var_confidence"), "var_confidence is between 0.5 and 1, e.g. 0.99") }
             s.limits.varConfidence = c.doubleValue
@@ -133,7 +135,7 @@ enum RiskCommands {
              String(g.rejections(.maxOrderRate))),
             ("halted", "", "", String(g.rejections(.halted))),
             ("reduce_only", "", "", String(g.rejections(.reduceOnly))),
-        ]
+        ] + marginRows(g)
         // One table: the limits with their usage, then the breach log.
         var kind = rows.map { _ in "limit" }, name = rows.map(\.0), set = rows.map(\.1), usage = rows.map(\.2), refused = rows.map(\.3)
         var ts = rows.map { _ in "" }, action = rows.map { _ in "" }, value = rows.map { _ in "" }
@@ -148,6 +150,17 @@ enum RiskCommands {
         return .table(Table([Column("row", .text(kind)), Column("limit", .text(name)), Column("set", .text(set)),
                              Column("peak_usage", .text(usage)), Column("refused", .text(refused)), Column("ts", .text(ts)),
                              Column("action", .text(action)), Column("value", .text(value))]))
+    }
+
+    /// The margin rows of `risk RUN` (with a capital): capital and rates, peak initial margin,
+    /// refusals and margin calls.
+    static func marginRows(_ g: RiskGuard) -> [(String, String, String, String)] {
+        let l = g.limits
+        guard let capital = l.capital else { return [] }
+        let initial: String = "\(capital) capital, rate " + (l.initialMargin?.description ?? "1")
+        let calls: String = g.marginCalls == 0 ? "" : "\(g.marginCalls) margin call" + (g.marginCalls == 1 ? "" : "s")
+        return [("initial_margin", initial, Format.real(g.peakMargin), String(g.rejections(.initialMargin))),
+                ("maintenance_margin", l.maintenanceMargin?.description ?? "", "", calls)]
     }
 
     static func breachTable(_ r: RunObject, _ g: RiskGuard) -> Table {
@@ -214,11 +227,15 @@ extension BacktestCommands {
         if g.killTime > 0 { rows.append(("risk_kill_time", (Format.timestamp(g.killTime, zone: r.data.zone), Double(g.killTime)))) }
         rows.append(("risk_peak_drawdown", (Format.real(g.peakDrawdown), g.peakDrawdown)))
         if g.limits.varLimit != nil { rows.append(("risk_peak_var", (Format.real(g.peakVaR), g.peakVaR))) }
+        if g.limits.capital != nil {
+            rows.append(("margin_peak", (Format.real(g.peakMargin), g.peakMargin)))
+            rows.append(("margin_calls", (String(g.marginCalls), Double(g.marginCalls))))
+        }
         return rows
     }
 
     static func executionRows(_ r: RunObject) -> [(String, (String, Double))] {
-        guard let e = r.result.execution else { return [] }
+        guard let e = r.result.execution else { return UnwindBinding.rows(r) }
         let tick = r.valuation.tickSize.doubleValue, lot = r.valuation.lotSize.doubleValue
         func d(_ x: Double?) -> (String, Double) { x.map { (Format.real($0), $0) } ?? ("", .nan) }
         return [("exec_filled", d(Double(e.filled) * lot)), ("exec_completion", d(e.completion)),

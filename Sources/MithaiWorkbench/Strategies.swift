@@ -80,7 +80,7 @@ public enum Strategies {
             StrategyParameter(name: "sizing", aliases: [], defaultValue: .string("off"), unit: "off|ewma|garch",
                               summary: "volatility-clustering sizing: smaller orders and a wider half spread when volatility is high",
                               quietAtDefault: true),
-        ])
+        ] + UnwindBinding.parameters)
 
     static func common(qty: Value = .number(.decimal(1, scale: 1)), maxPosition: Value = .number(Number(5))) -> [StrategyParameter] {
         [
@@ -101,7 +101,7 @@ public enum Strategies {
                               summary: "volatility-clustering sizing: smaller quotes and wider spread when volatility is high"),
             StrategyParameter(name: "interval", aliases: ["decision_interval"], defaultValue: .duration(100_000_000), unit: "",
                               summary: "time between decisions"),
-        ]
+        ] + UnwindBinding.parameters
     }
 
     /// Fixed or volatility-scaled quotes around the mid or microprice.

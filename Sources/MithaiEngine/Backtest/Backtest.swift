@@ -120,6 +120,8 @@ public struct BacktestResult: Sendable {
     public var fundingEvents = 0
     /// The execution report when the strategy was an execution algorithm.
     public var execution: ExecutionReport? = nil
+    /// Inventory unwinds a strategy ran (`InventoryUnwind`), in order.
+    public var unwinds: [ExecutionReport] = []
 
     /// P&L before fees marked at the final mid: cash + mark(position).
     public var grossPnL: Money { cash + valuation.mark(position: position, halfTicks: finalMarkHalfTicks) }

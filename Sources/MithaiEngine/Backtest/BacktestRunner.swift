@@ -151,13 +151,22 @@ public enum BacktestRunner {
     ///     returning false stops the run (the result covers what ran).
     public static func runGrid(_ configuration: BacktestConfiguration, grid parameters: GridParameters, base: Ticks,
                                exchangeFeed: UnsafeBufferPointer<Event>, localFeed: UnsafeBufferPointer<Event>,
-                               checkEvery: Int = 10_000, shouldContinue: ((Nanos) -> Bool)? = nil) -> GridRun
+                               checkEvery: Int = 10_000, shouldContinue: ((Nanos) -> Bool)? = nil,
+                               unwind: UnwindParameters? = nil) -> GridRun
     {
         var c = configuration
         c.settings.decisionInterval = parameters.decisionInterval
         // The guard's burst detector reads the trade tape (built only when the guard is on).
         let tape = parameters.adverseSelection != nil ? TradeTape(events: localFeed, base: base) : .empty
         var grid = GridMarketMaker(parameters: parameters, tickSize: c.tickSize, lotSize: c.lotSize, trades: tape)
+        if let u = unwind {
+            var w = InventoryUnwind(inner: grid, parameters: u, decisionInterval: c.settings.decisionInterval)
+            var r = run(c, strategy: &w, base: base, exchangeFeed: exchangeFeed, localFeed: localFeed,
+                        checkEvery: checkEvery, shouldContinue: shouldContinue)
+            r.unwinds = w.reports
+            return GridRun(result: r, parameters: parameters, submittedBuys: w.inner.submittedBuys,
+                           submittedSells: w.inner.submittedSells, cancels: w.inner.cancels)
+        }
         let r = run(c, strategy: &grid, base: base, exchangeFeed: exchangeFeed, localFeed: localFeed,
                     checkEvery: checkEvery, shouldContinue: shouldContinue)
         return GridRun(result: r, parameters: parameters, submittedBuys: grid.submittedBuys,
@@ -169,11 +178,11 @@ public enum BacktestRunner {
     /// copy sorted by exchange time (stable); otherwise both sides read the same buffer.
     public static func runGrid(_ configuration: BacktestConfiguration, grid parameters: GridParameters, base: Ticks,
                                events: UnsafeBufferPointer<Event>, checkEvery: Int = 10_000,
-                               shouldContinue: ((Nanos) -> Bool)? = nil) -> GridRun
+                               shouldContinue: ((Nanos) -> Bool)? = nil, unwind: UnwindParameters? = nil) -> GridRun
     {
         withExchangeFeed(events) { ex in
             runGrid(configuration, grid: parameters, base: base, exchangeFeed: ex, localFeed: events,
-                    checkEvery: checkEvery, shouldContinue: shouldContinue)
+                    checkEvery: checkEvery, shouldContinue: shouldContinue, unwind: unwind)
         }
     }
 

@@ -36,6 +36,11 @@ public struct Trader: Sendable {
     public internal(set) var funding: FundingSchedule?
     /// Time of the next funding event to settle (`Nanos.max` when none is left).
     var nextFunding: Nanos = Nanos.min
+    /// New orders on this side are refused locally (`.riskLimit`): an inventory unwind stops
+    /// the quoter adding to the position it is working off (`InventoryUnwind`). `.none`: off.
+    public internal(set) var blockedSide: Side = .none
+    /// Id of the last liquidation order (margin calls).
+    var liquidationID: OrderID = 1 << 59
 
     /// - Parameter orderByOrder: keep an L3 book (for L3 data: add, cancel, modify, execute
     ///   events); otherwise an L2 book.
@@ -65,6 +70,7 @@ public struct Trader: Sendable {
         if orders.contains(request.id) { counters.localRejects += 1; return .duplicateOrderID }
         if request.quantity <= 0 { counters.localRejects += 1; return .invalidQuantity }
         if request.side == .none { counters.localRejects += 1; return .invalidOrder }
+        if request.side == blockedSide { counters.localRejects += 1; return .riskLimit }
         if risk != nil, riskRefuses(request.id, request.side, request.quantity, added: request.quantity,
                                     price: request.type == .limit || request.type == .stopLimit ? request.price : 0,
                                     isModify: false)
@@ -178,7 +184,24 @@ public struct Trader: Sendable {
                 }
                 for id in doomed { cancel(id) }
             }
+            if risk!.capitalMoney != nil, risk!.marginCall(time: time, equity: equity, position: ledger.position, midHalfTicks: mid) {
+                liquidate()
+            }
         }
+    }
+
+    /// Margin call: cancels every order and sends a reduce-only market order (IOC) for the
+    /// whole position, past the pre-trade checks (ids from 2⁵⁹). Not while one is still live.
+    private mutating func liquidate() {
+        if let o = orders[liquidationID], !o.status.isFinal { return }
+        for o in orders where o.isCancellable { cancel(o.id) }
+        let p = ledger.position
+        guard p != 0 else { return }
+        liquidationID += 1
+        let g = risk
+        risk = nil
+        submit(.market(id: liquidationID, side: p > 0 ? .sell : .buy, quantity: abs(p)))
+        risk = g
     }
 
     private mutating func settleFunding(_ f: FundingSchedule) {
@@ -221,6 +244,13 @@ public struct Trader: Sendable {
 
     /// Exchanges the trader's book with `other` (O(1): the storage moves, nothing is copied).
     mutating func swapBook(_ other: inout L2Book) { swap(&l2Book, &other) }
+
+    /// Exchanges the book views (L2 and L3) of two traders, O(1): a live venue lends the bot's
+    /// view to its manual account while an execution algorithm decides on it.
+    mutating func exchangeBooks(with other: inout Trader) {
+        swap(&l2Book, &other.l2Book)
+        swap(&l3Book, &other.l3Book)
+    }
 
     /// Takes the requests made since the last call.
     mutating func takeOutbox(into sink: (OrderMessage) -> Void) {

@@ -106,7 +106,11 @@ final class LiveVenueBox<E: ExchangeModel, L: LatencyModel, S: LiveStrategy>: Li
     func cancelManual(_ id: OrderID) -> RejectReason? { venue.cancelManual(id) }
     var cancellableManualOrders: [OrderID] { venue.cancellableManualOrders }
     func flatten() { venue.flatten() }
-    func result(stoppedEarly: Bool) -> BacktestResult { venue.result(stoppedEarly: stoppedEarly) }
+    func result(stoppedEarly: Bool) -> BacktestResult {
+        var r = venue.result(stoppedEarly: stoppedEarly)
+        if let w = venue.strategy as? any UnwindReporting { r.unwinds = w.reports }
+        return r
+    }
 }
 
 public enum LiveRunner {
@@ -115,20 +119,28 @@ public enum LiveRunner {
     /// events: use `exchange: .l3FIFO`. An impact feed gets the impact engine (`ImpactExchange`,
     /// whatever `exchange` says: there is one matching engine and one book).
     public static func make(_ configuration: BacktestConfiguration, strategy model: LiveStrategyModel, base: Ticks,
-                            feed: LiveFeed, recording: Bool = true) -> any LiveVenueHandle
+                            feed: LiveFeed, recording: Bool = true, unwind: UnwindParameters? = nil) -> any LiveVenueHandle
     {
         var c = configuration
         c.settings.decisionInterval = model.decisionInterval
         switch model {
         case .grid(let p):
-            return withStrategy(c, GridMarketMaker(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize), base, feed, recording)
+            return withUnwind(c, GridMarketMaker(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize), unwind, base, feed, recording)
         case .marketMaking(.spread(let p)):
-            return withStrategy(c, SpreadQuoter(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize), base, feed, recording)
+            return withUnwind(c, SpreadQuoter(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize), unwind, base, feed, recording)
         case .marketMaking(.avellanedaStoikov(let p)):
-            return withStrategy(c, AvellanedaStoikov(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize), base, feed, recording)
+            return withUnwind(c, AvellanedaStoikov(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize), unwind, base, feed, recording)
         case .marketMaking(.glft(let p)):
-            return withStrategy(c, GLFTMarketMaker(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize), base, feed, recording)
+            return withUnwind(c, GLFTMarketMaker(parameters: p, tickSize: c.tickSize, lotSize: c.lotSize), unwind, base, feed, recording)
         }
+    }
+
+    /// The strategy, wrapped in an `InventoryUnwind` when `unwind` is given.
+    private static func withUnwind<S: LiveStrategy>(_ c: BacktestConfiguration, _ s: S, _ unwind: UnwindParameters?, _ base: Ticks,
+                                                    _ feed: LiveFeed, _ recording: Bool) -> any LiveVenueHandle
+    {
+        guard let u = unwind else { return withStrategy(c, s, base, feed, recording) }
+        return withStrategy(c, InventoryUnwind(inner: s, parameters: u, decisionInterval: c.settings.decisionInterval), base, feed, recording)
     }
 
     private static func withStrategy<S: LiveStrategy>(_ c: BacktestConfiguration, _ s: S, _ base: Ticks, _ feed: LiveFeed,

@@ -113,6 +113,8 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
     /// Set when a print triggered a stop inside `advance`'s batch loop (its limits must be
     /// recomputed: a request is now on its way to the exchange).
     private var stopsSent = false
+    /// Execution algorithms working parents on the manual account (LiveAlgorithms.swift).
+    public internal(set) var algorithms = LiveAlgorithms()
 
     public init(exchange: Exchange, trader: Trader, latency: Latency, strategy: S, settings: BacktestSettings,
                 feed: LiveFeed, recording: Bool = true)
@@ -199,6 +201,10 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             trader.time = d
             if !botHalted { strategy.decide(&trader) }
             sendRequests()
+            if !algorithms.isIdle {
+                algorithms.decide(at: d, manual: &manual, bot: &trader, nextID: &nextManualID)
+                sendManual()
+            }
             steps += 1
             if let m = trader.midHalfTicks { lastMark = m }
             if settings.equityEvery > 0 && steps % settings.equityEvery == 0 {
@@ -269,6 +275,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             trader.submit(.market(id: flattenID, side: p > 0 ? .sell : .buy, quantity: abs(p)))
         }
         sendRequests()
+        _ = algorithms.cancelAll(at: now)
         for id in cancellableManualOrders { _ = cancelManual(id) }
         let m = manual.position
         if m != 0 {
@@ -417,7 +424,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
     private mutating func deliver(_ m: OrderMessage, at t: Nanos) {
         if m.id >= LiveVenue.manualIDBase {
             manual.time = t
-            _ = manual.receive(m, at: t)
+            if let f = manual.receive(m, at: t), !algorithms.isIdle { algorithms.didFill(f) }
         } else {
             trader.time = t
             if m.requestTime > 0 && m.answers != .update && m.answers != .fill {
@@ -506,6 +513,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             lastTrade = p
             // Platform-side stops see the print now, not at the next decision.
             if !pendingStops.isEmpty { triggerStops(price: p, at: e.localTime) }
+            if !algorithms.isIdle { algorithms.observe(time: e.localTime, price: p, quantity: Lots(e.quantity)) }
         }
         if e.kind == .trade && e.side != .none {
             strategy.observe(TradePrint(time: e.localTime, price: e.ticks(base: trader.base), quantity: Lots(e.quantity), side: e.side))

@@ -132,7 +132,11 @@ public struct ExecutionAlgorithm: Strategy, Sendable {
     public let catchUp: Nanos
     /// Cross at once instead of resting first.
     public let aggressive: Bool
-    let volume: VolumeCurve
+    /// Printed volume by local time (a live venue swaps its growing curve in around each decision).
+    var volume: VolumeCurve
+    /// VWAP: a volume profile given up front (a live venue's causal forecast) instead of the
+    /// window's own curve.
+    let presetProfile: [Double]?
 
     public private(set) var startTime: Nanos = 0
     public private(set) var endTime: Nanos = 0
@@ -154,8 +158,9 @@ public struct ExecutionAlgorithm: Strategy, Sendable {
     public private(set) var profile: [Double] = []
 
     public init(parent: ParentOrder, style: ExecutionStyle, volume: VolumeCurve, decisionInterval: Nanos = 100 * Time.millisecond,
-                catchUp: Nanos? = nil, aggressive: Bool = false)
+                catchUp: Nanos? = nil, aggressive: Bool = false, profile: [Double]? = nil)
     {
+        self.presetProfile = profile
         self.parent = parent
         self.style = style
         self.volume = volume
@@ -227,17 +232,23 @@ public struct ExecutionAlgorithm: Strategy, Sendable {
             startTime = t
             arrivalMidHalfTicks = mid
             endTime = parent.duration.map { t + $0 } ?? Nanos.max
-            if case .vwap(let n) = style, let d = parent.duration { profile = volume.profile(start: t, duration: d, slices: n) }
+            if case .vwap(let n) = style, let d = parent.duration {
+                if let p = presetProfile, p.count == n { profile = p } else { profile = volume.profile(start: t, duration: d, slices: n) }
+            }
         }
         trader.clearInactiveOrders()
         if let p = passive, trader.orders[p] == nil { passive = nil }
         if let a = aggressiveID, trader.orders[a] == nil { aggressiveID = nil }
+        // Only this parent's children (the trader may hold other orders: a live venue's manual
+        // account). At most one passive and one aggressive child are live (invariant above).
         var open: Lots = 0
-        for o in trader.orders where !o.status.isFinal { open += o.leaves }
+        if let id = passive, let o = trader.orders[id], !o.status.isFinal { open += o.leaves }
+        if let id = aggressiveID, let o = trader.orders[id], !o.status.isFinal { open += o.leaves }
         let over = filled >= parent.quantity || t >= endTime || cancelRequested || (parent.cancelAt.map { t >= $0 } ?? false)
         if over {
             if cancelRequested || (parent.cancelAt.map { t >= $0 } ?? false) { cancelled = filled < parent.quantity }
-            for o in trader.orders where o.isCancellable { trader.cancel(o.id) }
+            if let id = passive, let o = trader.orders[id], o.isCancellable { trader.cancel(id) }
+            if let id = aggressiveID, let o = trader.orders[id], o.isCancellable { trader.cancel(id) }
             if open == 0 { finished = true }
             return
         }

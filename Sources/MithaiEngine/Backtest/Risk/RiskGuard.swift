@@ -37,6 +37,15 @@ public struct RiskLimits: Sendable, Equatable {
     public var rateWindow: Nanos = Time.second
     /// What the kill switch does when the drawdown limit is breached.
     public var onDrawdown: KillSwitchAction = .halt
+    /// Account capital (settlement currency): turns margin enforcement on. Orders whose
+    /// worst-case position needs more initial margin than capital + P&L are refused; at each
+    /// decision, equity under the maintenance margin of the position is a margin call and the
+    /// position is liquidated. nil: off (no cost).
+    public var capital: ExactDecimal?
+    /// Margin rates as fractions of notional (from the instrument preset); initial nil with a
+    /// capital: 1 (fully paid); maintenance nil: no liquidation.
+    public var initialMargin: ExactDecimal?
+    public var maintenanceMargin: ExactDecimal?
 
     public init(maxPosition: Lots? = nil, maxNotional: ExactDecimal? = nil, maxOrderQuantity: Lots? = nil,
                 maxDrawdown: ExactDecimal? = nil, varLimit: ExactDecimal? = nil, maxOrderRate: Int? = nil,
@@ -54,7 +63,7 @@ public struct RiskLimits: Sendable, Equatable {
     /// True when no limit is set (then a run holds no guard at all).
     public var isEmpty: Bool {
         maxPosition == nil && maxNotional == nil && maxOrderQuantity == nil && maxDrawdown == nil && varLimit == nil
-            && maxOrderRate == nil
+            && maxOrderRate == nil && capital == nil
     }
 }
 
@@ -68,7 +77,8 @@ public enum KillSwitchAction: String, Sendable, Equatable, CaseIterable {
 
 /// Which limit a breach is about.
 public enum RiskLimitKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-    case maxPosition, maxNotional, maxOrderQuantity, maxDrawdown, varLimit, maxOrderRate, reduceOnly, halted
+    case maxPosition, maxNotional, maxOrderQuantity, maxDrawdown, varLimit, maxOrderRate, reduceOnly, halted, initialMargin,
+         maintenanceMargin
 
     public var description: String {
         switch self {
@@ -80,6 +90,8 @@ public enum RiskLimitKind: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .maxOrderRate: "max_order_rate"
         case .reduceOnly: "reduce_only"
         case .halted: "halted"
+        case .initialMargin: "initial_margin"
+        case .maintenanceMargin: "maintenance_margin"
         }
     }
 }
@@ -94,6 +106,8 @@ public enum RiskAction: UInt8, Sendable, CustomStringConvertible {
     case halted
     /// A monitored measure went over its limit (VaR at a decision); orders adding risk are refused.
     case warning
+    /// Margin call: equity under the maintenance margin; the position was liquidated.
+    case liquidated
 
     public var description: String {
         switch self {
@@ -101,6 +115,7 @@ public enum RiskAction: UInt8, Sendable, CustomStringConvertible {
         case .reduceOnly: "reduce_only"
         case .halted: "halted"
         case .warning: "over_limit"
+        case .liquidated: "liquidated"
         }
     }
 }
@@ -146,12 +161,19 @@ public struct RiskGuard: Sendable {
     public private(set) var peakOrderRate = 0
     /// Local time the kill switch fired (0 if never).
     public private(set) var killTime: Nanos = 0
+    /// Margin calls (liquidations) and the largest initial margin of the position seen at a
+    /// decision (currency).
+    public private(set) var marginCalls = 0
+    public private(set) var peakMargin = 0.0
 
     // Money limits in the run's units.
     let maxNotionalMoney: Money?
     let maxDrawdownMoney: Money?
     let varLimitMoney: Money?
     var peakEquity: Money? = nil
+    let capitalMoney: Money?
+    /// Ledger equity (P&L marked at the mid, after fees) at the last decision.
+    var lastEquity = Money.zero
     var overVaR = false
     // Order-rate window: send times of recent new/modify requests, oldest first from `rateHead`.
     var rateTimes: ContiguousArray<Nanos> = []
@@ -173,6 +195,7 @@ public struct RiskGuard: Sendable {
         maxNotionalMoney = money(limits.maxNotional)
         maxDrawdownMoney = money(limits.maxDrawdown)
         varLimitMoney = money(limits.varLimit)
+        capitalMoney = money(limits.capital)
     }
 
     static func rounded(_ d: ExactDecimal, _ scale: MoneyScale) -> Money {
@@ -271,6 +294,13 @@ public struct RiskGuard: Sendable {
             let v = valueAtRisk(position: worst, halfTicks: mid)
             if v > currency(m) { return refuse(.varLimit, id, time, v, currency(m)) }
         }
+        if let cap = capitalMoney, mark > 0, !reduces {
+            // Initial margin of the worst-case position against capital + P&L at the last decision.
+            let notional = valuation.mark(position: abs(worst), halfTicks: mark)
+            let required = abs(currency(notional)) * (limits.initialMargin?.doubleValue ?? 1)
+            let available = currency(cap + lastEquity)
+            if required > available { return refuse(.initialMargin, id, time, required, available) }
+        }
         if limits.maxOrderRate != nil {
             rateTimes.append(time)
             peakOrderRate = max(peakOrderRate, rateTimes.count - rateHead)
@@ -323,6 +353,7 @@ public struct RiskGuard: Sendable {
         }
         peakPosition = max(peakPosition, abs(position))
         guard let e = equity else { return nil }
+        lastEquity = e
         let peak = max(peakEquity ?? e, e)
         peakEquity = peak
         let dd = peak - e
@@ -335,6 +366,22 @@ public struct RiskGuard: Sendable {
             return mode
         }
         return nil
+    }
+
+    /// At a decision (after `decide`): true when capital + P&L is under the maintenance margin
+    /// of the position (a margin call, logged): the trader then liquidates the position.
+    mutating func marginCall(time: Nanos, equity: Money?, position: Lots, midHalfTicks: Int64?) -> Bool {
+        guard let cap = capitalMoney, let mid = midHalfTicks, mid > 0, let e = equity else { return false }
+        let notional = abs(currency(valuation.mark(position: abs(position), halfTicks: mid)))
+        peakMargin = max(peakMargin, notional * (limits.initialMargin?.doubleValue ?? 1))
+        guard let mm = limits.maintenanceMargin, position != 0 else { return false }
+        let maintenance = notional * mm.doubleValue
+        let account = currency(cap + e)
+        guard account < maintenance else { return false }
+        marginCalls += 1
+        breaches.append(RiskBreach(time: time, lastTime: time, limit: .maintenanceMargin, action: .liquidated, orderID: 0,
+                                   value: maintenance, threshold: account, count: 1))
+        return true
     }
 
     /// Refusals of one limit.
