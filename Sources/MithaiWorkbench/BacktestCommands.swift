@@ -294,13 +294,7 @@ public enum BacktestCommands {
             if let c = costs?.charges { config.charges = c; text.append(("fees", costs!.chargesLabel.isEmpty ? c.name : costs!.chargesLabel)) }
             if let f = costs?.funding { config.settings.funding = f; text.append(("funding", InstrumentCommands.fundingText(f))) }
             if let r = risk {
-                var l = RiskCommands.limits(r, lot: config.lotSize)
-                // Margin rates of the instrument's preset (none: fully paid, no liquidation).
-                if l.capital != nil, let key = costs?.presetKey, let terms = InstrumentPresets.named(key)?.terms {
-                    l.initialMargin = terms.initialMargin
-                    l.maintenanceMargin = terms.maintenanceMargin
-                }
-                config.settings.risk = l
+                config.settings.risk = RiskCommands.limits(r, lot: config.lotSize, presetKey: costs?.presetKey)
                 text.append(("risk", r.text))
             }
             return text

@@ -300,6 +300,8 @@ public enum LiveCommands {
                                           fees: TradingValueFees(makerRate: maker ?? d.makerFee ?? .zero, takerRate: taker ?? d.takerFee ?? .zero))
             // The dataset's fee table (instrument DATA preset=/fees=) unless maker=/taker= are given, as in a backtest.
             if maker == nil && taker == nil, let ch = d.costs?.charges { c.charges = ch }
+            if let f = d.costs?.funding { c.settings.funding = f }
+            if let r = ctx.workspace.risk { c.settings.risk = RiskCommands.limits(r, lot: c.lotSize, presetKey: d.costs?.presetKey) }
             let (ex, lo): (ContiguousArray<Event>, ContiguousArray<Event>) = d.dataset.withEvents { all in
                 let local = ContiguousArray(all)
                 if let order = BacktestCommands.exchangeOrder(all) { return (ContiguousArray(order.map { all[$0] }), local) }
@@ -315,6 +317,10 @@ public enum LiveCommands {
                 // A preset's market charges the preset's fee table (statutory charges, maker/taker
                 // tier) unless maker=/taker= are given.
                 if maker == nil && taker == nil, let ch = InstrumentCommands.presetCosts(for: l.instrument)?.charges { c.charges = ch }
+                // The session's risk limits (`risk ...`) guard the bot as in a backtest.
+                if let r = ctx.workspace.risk {
+                    c.settings.risk = RiskCommands.limits(r, lot: c.lotSize, presetKey: InstrumentCommands.presetCosts(for: l.instrument)?.presetKey)
+                }
                 let g = OrderFlowGenerator(parameters: l.flow, model: market.flowModel, reference: l.reference, start: l.start,
                                            end: l.end, seed: l.seed)
                 let v = LiveRunner.make(c, strategy: m, base: l.reference, feed: market.impact ? .impact(g) : .flow(g), unwind: unwind)

@@ -96,6 +96,17 @@ enum RiskCommands {
 
     /// The limits for a run on an instrument with `lot` size (quantity limits are kept in
     /// micro-units until the lot is known; rounded down to whole lots).
+    /// The limits with the margin rates of the instrument's preset when capital is set (no
+    /// preset or no rates: fully paid, no liquidation).
+    static func limits(_ s: RiskSettings, lot: ExactDecimal, presetKey: String?) -> RiskLimits {
+        var l = limits(s, lot: lot)
+        if l.capital != nil, let key = presetKey, let terms = InstrumentPresets.named(key)?.terms {
+            l.initialMargin = terms.initialMargin
+            l.maintenanceMargin = terms.maintenanceMargin
+        }
+        return l
+    }
+
     static func limits(_ s: RiskSettings, lot: ExactDecimal) -> RiskLimits {
         var l = s.limits
         let lotMicro = lot.rescaled(to: 6)?.mantissa ?? 1

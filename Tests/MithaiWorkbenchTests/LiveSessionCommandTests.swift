@@ -191,4 +191,40 @@ import Testing
         #expect(out.contains("checked at every change") && out.contains("checked every 5ms"), "\(out)")
         #expect(out.contains("check"))
     }
+
+    // MARK: Risk limits and margin guard the live bot
+
+    @Test func riskLimitsAndMarginGuardTheLiveBot() throws {
+        let (s, sink) = session()
+        let script = """
+            market sim = zi preset=binance:BTCUSDT seed=7
+            strategy mm = grid half_spread=1 step=1 levels=3 qty=0.05 max_position=2
+            risk max_position=0.1 max_drawdown=5 on_drawdown=halt
+            live mm on sim speed=max for=5m
+            wait
+            risk clear=on
+            risk capital=100
+            live mm on sim speed=max for=1m
+            wait
+            """
+        let r = s.run(Source(script, name: "t"))
+        #expect(r.failure == nil, "\(sink.text)")
+        guard case .object(let o1)? = s.workspace["r1"], let r1 = o1.as(RunObject.self),
+              case .object(let o2)? = s.workspace["r2"], let r2 = o2.as(RunObject.self) else { Issue.record("runs"); return }
+        // The session's limits reach the live bot: position capped, the drawdown halts it.
+        let g1 = try #require(r1.result.risk)
+        #expect(g1.mode == .halted)
+        #expect(g1.breaches.contains { $0.limit == .maxDrawdown && $0.action == .halted })
+        #expect(g1.breaches.contains { $0.limit == .maxPosition })
+        let lot = r1.configuration.lotSize.doubleValue
+        let peak = r1.result.fills.reduce((0.0, 0.0)) { acc, f in
+            let p = acc.0 + (f.side == .buy ? 1 : -1) * Double(f.quantity) * lot
+            return (p, max(acc.1, abs(p)))
+        }.1
+        #expect(peak <= 0.1 + 1e-9, "peak position \(peak)")
+        // Margin: the preset's initial rate (0.8% of notional) against 100 USDT of capital refuses orders.
+        let g2 = try #require(r2.result.risk)
+        #expect(g2.limits.capital != nil && g2.limits.initialMargin != nil)
+        #expect(g2.breaches.contains { $0.limit == .initialMargin })
+    }
 }

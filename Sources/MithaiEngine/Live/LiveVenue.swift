@@ -121,6 +121,10 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
     {
         self.exchange = exchange
         self.trader = trader
+        // The bot's pre-trade limits, kill switch, margin and funding, as in `Backtest.init`
+        // (the manual account has none: a trader's own clicks are not vetted).
+        if let r = settings.risk, self.trader.risk == nil { self.trader.setRiskLimits(r) }
+        if let f = settings.funding, self.trader.funding == nil { self.trader.setFunding(f) }
         self.manual = Trader(base: trader.base, valuation: trader.ledger.valuation)
         self.latency = latency
         self.strategy = strategy
@@ -199,6 +203,7 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
             lastDecision = d
             nextDecision = d + settings.decisionInterval
             trader.time = d
+            if trader.risk != nil || trader.funding != nil { trader.beforeDecision() }
             if !botHalted { strategy.decide(&trader) }
             sendRequests()
             if !algorithms.isIdle {
@@ -300,13 +305,19 @@ public struct LiveVenue<Exchange: ExchangeModel, Latency: LatencyModel, S: LiveS
     /// The bot's run so far, as a backtest result.
     public func result(stoppedEarly: Bool) -> BacktestResult {
         let l = trader.ledger
-        return BacktestResult(valuation: l.valuation, settings: settings, startTime: startTime, endTime: lastDecision, steps: steps,
+        var r = BacktestResult(valuation: l.valuation, settings: settings, startTime: startTime, endTime: lastDecision, steps: steps,
                               exchangeEvents: exchangeEvents, localEvents: localEvents, fills: trader.fills,
                               orders: trader.orderRecords, equity: equity, counters: trader.counters,
                               position: l.position, cash: l.cash, fees: l.fees, realized: l.realized,
                               tradedValue: l.tradedValue, tradedQuantity: l.tradedQuantity,
                               finalMarkHalfTicks: trader.midHalfTicks ?? 0, exchangeTotals: exchange.totals,
                               tickToOrder: tickToOrder, orderRoundTrip: roundTrip, stoppedEarly: stoppedEarly, sharedBook: false)
+        r.risk = trader.risk
+        r.funding = l.funding
+        r.fundingPaid = l.fundingPaid
+        r.fundingReceived = l.fundingReceived
+        r.fundingEvents = l.fundingEvents
+        return r
     }
 
     // MARK: - Driver (Backtest.advance, non-shared mode, over growing feeds)
