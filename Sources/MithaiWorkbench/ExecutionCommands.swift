@@ -71,35 +71,14 @@ enum ExecutionCommands {
         let setup = try BacktestCommands.setup(&ctx)
         let d = setup.data
         let inst = d.instrument
-        func lots(_ name: String) throws(WorkbenchError) -> Lots {
-            guard case .number(let n)? = try ctx.value(name), case .decimal(let m, let s) = n, m > 0,
-                  let l = ExactDecimal(mantissa: m, scale: Int8(s)).multiple(of: inst.lotSize), l > 0 else {
-                throw .at(ctx.range(name), "\(name) must be a positive whole number of lots (lot \(inst.lotSize))")
-            }
-            return l
-        }
-        func ticks(_ name: String) throws(WorkbenchError) -> Ticks? {
-            guard let v = try ctx.value(name) else { return nil }
-            guard case .number(let n) = v, case .decimal(let m, let s) = n, m > 0,
-                  let t = ExactDecimal(mantissa: m, scale: Int8(s)).multiple(of: inst.tickSize) else {
-                throw .at(ctx.range(name), "\(name) must be a positive price on the tick grid (tick \(inst.tickSize))")
-            }
-            return t
-        }
-        func duration(_ name: String) throws(WorkbenchError) -> Nanos? {
-            guard let v = try ctx.value(name) else { return nil }
-            guard case .duration(let x) = v, x > 0 else { throw .at(ctx.range(name), "\(name) must be a positive duration") }
-            return x
-        }
+        func lots(_ name: String) throws(WorkbenchError) -> Lots { try ParentArguments.lots(name, &ctx, inst) }
+        func ticks(_ name: String) throws(WorkbenchError) -> Ticks? { try ParentArguments.ticks(name, &ctx, inst) }
+        func duration(_ name: String) throws(WorkbenchError) -> Nanos? { try ParentArguments.duration(name, &ctx) }
         let qty = try lots("qty")
         let side: Side = try ctx.choice("side") == "sell" ? .sell : .buy
         let total = try duration("duration")
         let interval = try duration("interval") ?? 100 * Time.millisecond
-        var participationCap: Double? = nil
-        if let v = try ctx.value("max_participation") {
-            guard case .number(let n) = v, n.double > 0, n.double <= 1 else { throw .at(ctx.range("max_participation"), "max_participation is in (0, 1]") }
-            participationCap = n.double
-        }
+        let participationCap = try ParentArguments.participationCap(&ctx)
         let cancelAt = try ctx.value("cancel_at").map { (v: Value) throws(WorkbenchError) -> Nanos in
             try DataCommands.instant(v, for: d, range: ctx.range("cancel_at"))
         }
@@ -233,5 +212,42 @@ enum ExecutionCommands {
             ("status", e.cancelled ? "cancelled" : e.completion >= 1 ? "complete" : "incomplete"),
         ]
         return Table([Column("measure", .text(rows.map(\.0))), Column("value", .text(rows.map(\.1)))])
+    }
+}
+
+/// Arguments every parent order takes (`twap`, `vwap`, `iceberg`, on a dataset, a market or
+/// inside a live session), checked against the instrument's lot and tick grids.
+enum ParentArguments {
+    /// A positive whole number of lots.
+    static func lots(_ name: String, _ ctx: inout CommandContext, _ inst: Instrument) throws(WorkbenchError) -> Lots {
+        guard case .number(let n)? = try ctx.value(name), case .decimal(let m, let s) = n, m > 0,
+              let l = ExactDecimal(mantissa: m, scale: Int8(s)).multiple(of: inst.lotSize), l > 0 else {
+            throw .at(ctx.range(name), "\(name) must be a positive whole number of lots (lot \(inst.lotSize))")
+        }
+        return l
+    }
+
+    /// A positive price on the tick grid, or nil when not given.
+    static func ticks(_ name: String, _ ctx: inout CommandContext, _ inst: Instrument) throws(WorkbenchError) -> Ticks? {
+        guard let v = try ctx.value(name) else { return nil }
+        guard case .number(let n) = v, case .decimal(let m, let s) = n, m > 0,
+              let t = ExactDecimal(mantissa: m, scale: Int8(s)).multiple(of: inst.tickSize) else {
+            throw .at(ctx.range(name), "\(name) must be a positive price on the tick grid (tick \(inst.tickSize))")
+        }
+        return t
+    }
+
+    /// A positive duration, or nil when not given.
+    static func duration(_ name: String, _ ctx: inout CommandContext) throws(WorkbenchError) -> Nanos? {
+        guard let v = try ctx.value(name) else { return nil }
+        guard case .duration(let x) = v, x > 0 else { throw .at(ctx.range(name), "\(name) must be a positive duration") }
+        return x
+    }
+
+    /// `max_participation=` in (0, 1], or nil.
+    static func participationCap(_ ctx: inout CommandContext) throws(WorkbenchError) -> Double? {
+        guard let v = try ctx.value("max_participation") else { return nil }
+        guard case .number(let n) = v, n.double > 0, n.double <= 1 else { throw .at(ctx.range("max_participation"), "max_participation is in (0, 1]") }
+        return n.double
     }
 }

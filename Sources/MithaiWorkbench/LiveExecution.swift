@@ -29,35 +29,14 @@ enum LiveExecution {
         let leg = s.legs[0]
         guard let host = leg.venue as? any LiveAlgorithmHost else { throw .failed("\(s.name): this venue cannot run execution algorithms") }
         let inst = leg.instrument
-        func lots(_ name: String) throws(WorkbenchError) -> Lots {
-            guard case .number(let n)? = try ctx.value(name), case .decimal(let m, let sc) = n, m > 0,
-                  let l = ExactDecimal(mantissa: m, scale: Int8(sc)).multiple(of: inst.lotSize), l > 0 else {
-                throw .at(ctx.range(name), "\(name) must be a positive whole number of lots (lot \(inst.lotSize))")
-            }
-            return l
-        }
-        func ticks(_ name: String) throws(WorkbenchError) -> Ticks? {
-            guard let v = try ctx.value(name) else { return nil }
-            guard case .number(let n) = v, case .decimal(let m, let sc) = n, m > 0,
-                  let t = ExactDecimal(mantissa: m, scale: Int8(sc)).multiple(of: inst.tickSize) else {
-                throw .at(ctx.range(name), "\(name) must be a positive price on the tick grid (tick \(inst.tickSize))")
-            }
-            return t
-        }
-        func duration(_ name: String) throws(WorkbenchError) -> Nanos? {
-            guard let v = try ctx.value(name) else { return nil }
-            guard case .duration(let x) = v, x > 0 else { throw .at(ctx.range(name), "\(name) must be a positive duration") }
-            return x
-        }
+        func lots(_ name: String) throws(WorkbenchError) -> Lots { try ParentArguments.lots(name, &ctx, inst) }
+        func ticks(_ name: String) throws(WorkbenchError) -> Ticks? { try ParentArguments.ticks(name, &ctx, inst) }
+        func duration(_ name: String) throws(WorkbenchError) -> Nanos? { try ParentArguments.duration(name, &ctx) }
         let qty = try lots("qty")
         let side: Side = try ctx.choice("side") == "sell" ? .sell : .buy
         let total = try duration("duration")
         let every = try duration("interval") ?? 0
-        var cap: Double? = nil
-        if let v = try ctx.value("max_participation") {
-            guard case .number(let n) = v, n.double > 0, n.double <= 1 else { throw .at(ctx.range("max_participation"), "max_participation is in (0, 1]") }
-            cap = n.double
-        }
+        let cap = try ParentArguments.participationCap(&ctx)
         let zone = inst.timeZone.isEmpty ? "UTC" : inst.timeZone
         let now = s.now
         var cancelAt: Nanos? = nil
