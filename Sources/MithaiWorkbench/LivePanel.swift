@@ -167,7 +167,10 @@ enum LivePanel {
         if let q = p.quotes, band > 0 {
             for l in q.render(width: W, lines: band) { out += l + "\u{1B}[K\r\n" }
         }
-        out += bar + pad(" [p] pause  [r] resume  [f] flatten  [w] watchlist  [q] back to the prompt (the session keeps running)", W) + reset + "\u{1B}[K"
+        // Fits 80 columns; wider terminals say what leaving does.
+        let keys = " [p] pause  [r] resume  [f] flatten  [w] watchlist  [q] back to the prompt"
+        let footer = W >= keys.count + 28 ? keys + " (the session keeps running)" : keys
+        out += bar + pad(footer, W) + reset + "\u{1B}[K"
         return out
     }
 
