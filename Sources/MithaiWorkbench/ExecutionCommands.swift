@@ -82,24 +82,7 @@ enum ExecutionCommands {
         let cancelAt = try ctx.value("cancel_at").map { (v: Value) throws(WorkbenchError) -> Nanos in
             try DataCommands.instant(v, for: d, range: ctx.range("cancel_at"))
         }
-        let slices = try ctx.integer("slices") ?? 10
-        guard slices >= 1 && slices <= 100_000 else { throw .at(ctx.range("slices"), "slices is 1 to 100,000") }
-        let style: ExecutionStyle
-        var limit = try ticks("limit")
-        switch kind {
-        case "twap": style = .twap(slices: slices)
-        case "vwap":
-            if let v = try ctx.value("participation") {
-                guard case .number(let n) = v, n.double > 0, n.double <= 1 else { throw .at(ctx.range("participation"), "participation is in (0, 1]") }
-                style = .participation(rate: n.double, slices: slices)
-            } else {
-                style = .vwap(slices: slices)
-            }
-        default:
-            let price = try ticks("price")!
-            style = .iceberg(visible: try lots("show"), price: price)
-            limit = price
-        }
+        let (style, limit, slices) = try ParentArguments.style(kind, &ctx, inst)
         let parent = ParentOrder(side: side, quantity: qty, duration: total, limitPrice: limit, maxParticipation: participationCap,
                                  cancelAt: cancelAt)
         let exchange: ExchangeBehaviour = setup.fifo ? .l3FIFO : setup.fill == "partial" ? .partialFill : .noPartialFill
@@ -249,5 +232,27 @@ enum ParentArguments {
         guard let v = try ctx.value("max_participation") else { return nil }
         guard case .number(let n) = v, n.double > 0, n.double <= 1 else { throw .at(ctx.range("max_participation"), "max_participation is in (0, 1]") }
         return n.double
+    }
+
+    /// The schedule of `kind` (twap, vwap with or without `participation=`, iceberg) from
+    /// `slices=`, `participation=`, `price=` and `show=`, and the parent's price limit
+    /// (`limit=`; an iceberg's is its price), and `slices=` (default 10, recorded with the run).
+    static func style(_ kind: String, _ ctx: inout CommandContext, _ inst: Instrument) throws(WorkbenchError) -> (ExecutionStyle, Ticks?, slices: Int) {
+        let slices = try ctx.integer("slices") ?? 10
+        guard slices >= 1 && slices <= 100_000 else { throw .at(ctx.range("slices"), "slices is 1 to 100,000") }
+        switch kind {
+        case "twap": return (.twap(slices: slices), try ticks("limit", &ctx, inst), slices)
+        case "vwap":
+            let limit = try ticks("limit", &ctx, inst)
+            if let v = try ctx.value("participation") {
+                guard case .number(let n) = v, n.double > 0, n.double <= 1 else { throw .at(ctx.range("participation"), "participation is in (0, 1]") }
+                return (.participation(rate: n.double, slices: slices), limit, slices)
+            }
+            return (.vwap(slices: slices), limit, slices)
+        default:
+            _ = try ticks("limit", &ctx, inst)
+            guard let price = try ticks("price", &ctx, inst) else { throw .at(ctx.verbRange, "iceberg needs a price: iceberg QTY show=VISIBLE @ PRICE") }
+            return (.iceberg(visible: try lots("show", &ctx, inst), price: price), price, slices)
+        }
     }
 }

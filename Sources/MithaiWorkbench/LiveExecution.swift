@@ -47,24 +47,7 @@ enum LiveExecution {
             default: throw .at(ctx.range("cancel_at"), "expected a time (10:00, 10:00:00.250) or a timestamp, got \(v.kindName)")
             }
         }
-        let slices = try ctx.integer("slices") ?? 10
-        guard slices >= 1 && slices <= 100_000 else { throw .at(ctx.range("slices"), "slices is 1 to 100,000") }
-        var limit = try ticks("limit")
-        let style: ExecutionStyle
-        switch kind {
-        case "twap": style = .twap(slices: slices)
-        case "vwap":
-            if let v = try ctx.value("participation") {
-                guard case .number(let n) = v, n.double > 0, n.double <= 1 else { throw .at(ctx.range("participation"), "participation is in (0, 1]") }
-                style = .participation(rate: n.double, slices: slices)
-            } else {
-                style = .vwap(slices: slices)
-            }
-        default:
-            let price = try ticks("price")!
-            style = .iceberg(visible: try lots("show"), price: price)
-            limit = price
-        }
+        let (style, limit, _) = try ParentArguments.style(kind, &ctx, inst)
         guard s.currentState != .stopped else { throw .at(ctx.verbRange, "\(s.name) has stopped") }
         let catchUp = try duration("catch_up")
         let aggressive = try ctx.choice("style") == "aggressive"
