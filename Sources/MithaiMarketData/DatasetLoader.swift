@@ -42,7 +42,9 @@ public enum DatasetLoader {
         let memo = cacheDirectory.flatMap { dir in identity.flatMap { SourceHashMemo.lookup(dir, $0) } }
         let contentHash = try memo ?? hashFiles(sources, control: control)
         let key = cacheKey(contentHash: contentHash, format: format, options: options)
-        if let cacheDirectory, let cached = EventCache.open(directory: cacheDirectory, key: key) {
+        // The files as this load names them (the cache may have been written by a load that
+        // named them another way, e.g. by an absolute path): reports and stores show these.
+        if let cacheDirectory, let cached = EventCache.open(directory: cacheDirectory, key: key, sources: sources) {
             if memo == nil, let identity { SourceHashMemo.store(cacheDirectory, identity, contentHash) }
             control.progress?(1)
             return cached

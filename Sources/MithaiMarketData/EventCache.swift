@@ -120,8 +120,9 @@ enum EventCache {
 
     // MARK: Reading
 
-    /// The cached dataset for `key`, or nil when there is none or it fails any check.
-    static func open(directory: String, key: String) -> Dataset? {
+    /// The cached dataset for `key`, or nil when there is none or it fails any check. `sources`:
+    /// the files as the current load names them (replacing those of the load that wrote it).
+    static func open(directory: String, key: String, sources: [String]? = nil) -> Dataset? {
         let file = path(directory: directory, key: key)
         let fd = Glibc.open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
@@ -130,13 +131,13 @@ enum EventCache {
         guard fstat(fd, &st) == 0, st.st_size >= fixedHeader else { return nil }
         let length = Int(st.st_size)
         guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { return nil }
-        if let dataset = validate(base: base, length: length) { return dataset }
+        if let dataset = validate(base: base, length: length, sources: sources) { return dataset }
         munmap(base, length)
         return nil
     }
 
     /// Checks a mapped cache file and wraps it as a dataset (which then owns the mapping).
-    static func validate(base: UnsafeMutableRawPointer, length: Int) -> Dataset? {
+    static func validate(base: UnsafeMutableRawPointer, length: Int, sources: [String]? = nil) -> Dataset? {
         let raw = UnsafeRawBufferPointer(start: base, count: length)
         guard raw.starts(with: magic) else { return nil }
         func u32(_ at: Int) -> UInt32 { raw.loadUnaligned(fromByteOffset: at, as: UInt32.self) }
@@ -190,7 +191,7 @@ enum EventCache {
         ids.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[idsOffset..<length])) }
         guard counts == metadata.counts else { return nil }
         let storage = EventStorage(mapping: base, length: length, events: events)
-        return Dataset(instrument: metadata.instrument, format: metadata.format, sources: metadata.sources,
+        return Dataset(instrument: metadata.instrument, format: metadata.format, sources: sources ?? metadata.sources,
                        contentHash: metadata.contentHash, baseTick: baseTick, storage: storage, bars: bars, counts: counts,
                        originalOrderIDs: ids, notes: metadata.notes, loadedFromCache: true)
     }

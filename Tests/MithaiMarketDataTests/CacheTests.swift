@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import MithaiEngine
 @testable import MithaiMarketData
@@ -33,6 +34,20 @@ struct CacheTests {
         let other = try DatasetLoader.load(path: Self.amzn, tick: "0.0001", cacheDirectory: dir)
         #expect(!other.loadedFromCache && TestData.files(in: dir).filter { $0.hasSuffix(".mithai-events") }.count == 2)
         #expect(other.instrument.tickSize == "0.0001" && other.eventCount == parsed.eventCount)
+    }
+
+    @Test("A cached dataset names its files as the current load does, not as the load that wrote the cache")
+    func cachedSourcesAreThisLoadsPaths() throws {
+        let dir = TestData.temporaryDirectory("cache-paths") + "/.mithai-cache"
+        // The same bytes under two names: the cache is keyed by content, the names differ.
+        let other = TestData.temporaryDirectory("cache-paths-copy") + "/amzn.zip"
+        try FileManager.default.copyItem(atPath: Self.amzn, toPath: other)
+        let first = try DatasetLoader.load(path: Self.amzn, cacheDirectory: dir)
+        let second = try DatasetLoader.load(path: other, cacheDirectory: dir)
+        #expect(second.loadedFromCache)
+        #expect(first.sources == [Self.amzn])
+        #expect(second.sources == [other])
+        #expect(first.contentHash == second.contentHash)
     }
 
     @Test("A corrupt or truncated cache is detected and rebuilt, never trusted",
