@@ -65,7 +65,7 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
     public let speed: Double?
     public let duration: Nanos?
     let legs: [LiveLeg]
-    let lock = NSLock()
+    let lock = SessionLock()
     private var state: State
     private var stopReason = ""
     private var wallStart = ContinuousClock.now
@@ -439,7 +439,7 @@ public final class LiveSessionObject: WorkspaceObject, @unchecked Sendable {
             }
             if let tick { for c in callbacks { c(tick) } }
             if finished { break }
-            if sleepFor > 0 { Thread.sleep(forTimeInterval: sleepFor) }
+            if sleepFor > 0 { Thread.sleep(forTimeInterval: sleepFor) } else { lock.yieldToWaiters() }
         }
         finish()
     }
@@ -573,5 +573,33 @@ struct AlertShadow {
         let (b, a) = (book.bestBid, book.bestAsk)
         book.apply(e, base: base)
         return book.bestBid != b || book.bestAsk != a
+    }
+}
+
+/// The live session's mutex, fair to commands: a thread that wants it says so, and the runner,
+/// between two slices at max speed, lets such threads take it before it takes it again. (A
+/// plain mutex is not fair: a runner that re-locks at once kept a waiting command out for
+/// hundreds of milliseconds on an idle machine.)
+final class SessionLock: @unchecked Sendable {
+    // @unchecked: NSLock and Atomic are thread-safe; nothing else is stored.
+    private let mutex = NSLock()
+    private let waiting = Atomic<Int>(0)
+
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        waiting.add(1, ordering: .sequentiallyConsistent)
+        mutex.lock()
+        waiting.subtract(1, ordering: .sequentiallyConsistent)
+        defer { mutex.unlock() }
+        return try body()
+    }
+
+    /// For the runner, without the lock: waits (at most about 50 ms) until every thread that
+    /// was waiting for the lock has had it.
+    func yieldToWaiters() {
+        var rounds = 0
+        while waiting.load(ordering: .sequentiallyConsistent) > 0 && rounds < 2_000 {
+            usleep(25)
+            rounds += 1
+        }
     }
 }
